@@ -10,4 +10,5 @@ require (
 	github.com/russellhaering/goxmldsig v1.6.1 // indirect
 	golang.org/x/net v0.57.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/tools v0.48.0 // indirect
 )
