@@ -58,7 +58,7 @@ fuzz:
 	done
 
 lint: fmt-check vet
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 wasm:
 	@mkdir -p $(BIN)
