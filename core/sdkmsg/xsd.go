@@ -147,8 +147,8 @@ func checkComplex(el *etree.Element, ct *complexType, loc string, out *[]kvitten
 		}
 	}
 	counts := make([]int, len(ct.seq))
-	pos := 0           // current particle
-	inAny := false     // past the sequence, in the trailing xs:any
+	pos := 0       // current particle
+	inAny := false // past the sequence, in the trailing xs:any
 	seen := map[string]int{}
 	for _, c := range el.ChildElements() {
 		ns := c.NamespaceURI()
