@@ -11,44 +11,24 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/brevduva/brevduva/core/kvittens"
+	"github.com/brevduva/brevduva/core/xmlsafe"
 )
 
-// ErrNotWellFormed is wrapped when the input is not well-formed XML, declares a DTD or
-// nests deeper than maxDepth.
+// ErrNotWellFormed is wrapped when the input is not well-formed XML or is refused by
+// core/xmlsafe (DTD, entities, duplicate attributes, limits).
 var ErrNotWellFormed = errors.New("not well-formed xml")
 
-const maxDepth = 64
-
-// parseXML parses b strictly: no DOCTYPE (hence no entity declarations), bounded depth.
-// (core/xmlsafe replaces this once it lands.)
+// parseXML parses b with core/xmlsafe (no DTD, no entities, no duplicate attributes,
+// bounded size and depth).
 func parseXML(b []byte) (*etree.Document, error) {
-	doc := etree.NewDocument()
-	doc.ReadSettings.Permissive = false
-	if err := doc.ReadFromBytes(b); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotWellFormed, err)
-	}
-	for _, t := range doc.Child {
-		if _, ok := t.(*etree.Directive); ok {
-			return nil, fmt.Errorf("%w: DTD is not allowed", ErrNotWellFormed)
-		}
+	doc, err := xmlsafe.ParseBytes(b, xmlsafe.DefaultLimits)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotWellFormed, err)
 	}
 	if doc.Root() == nil {
 		return nil, fmt.Errorf("%w: no root element", ErrNotWellFormed)
 	}
-	if depth(doc.Root()) > maxDepth {
-		return nil, fmt.Errorf("%w: nesting deeper than %d", ErrNotWellFormed, maxDepth)
-	}
 	return doc, nil
-}
-
-func depth(el *etree.Element) int {
-	d := 0
-	for _, c := range el.ChildElements() {
-		if n := depth(c); n > d {
-			d = n
-		}
-	}
-	return d + 1
 }
 
 // Validate checks a serialised SDK message against the 30 MB limit, well-formedness, the
