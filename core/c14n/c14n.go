@@ -28,7 +28,9 @@ const DefaultPrefix = "#default"
 //
 // The node-set is el, its attributes, namespaces and descendants (minus
 // exclude), as for a same-document reference "#id"; the comment-keeping
-// methods output the comments inside el.
+// methods output the comments inside el. If el is a document node
+// (&doc.Element of an etree.Document), the result is that of
+// CanonicalizeDocument.
 func Canonicalize(m Method, el, exclude *etree.Element, prefixes []string) ([]byte, error) {
 	c, err := newCanon(m, exclude, prefixes)
 	if err != nil {
@@ -36,6 +38,9 @@ func Canonicalize(m Method, el, exclude *etree.Element, prefixes []string) ([]by
 	}
 	if el == nil {
 		return nil, fmt.Errorf("c14n: canonicalize: nil element")
+	}
+	if IsDocumentNode(el) {
+		return c.document(el)
 	}
 	if el == exclude {
 		return []byte{}, nil
@@ -46,28 +51,40 @@ func Canonicalize(m Method, el, exclude *etree.Element, prefixes []string) ([]by
 	return c.buf.Bytes(), nil
 }
 
+// IsDocumentNode reports whether el is the document node of an
+// etree.Document (the Element embedded in it: no tag, no parent).
+func IsDocumentNode(el *etree.Element) bool {
+	return el != nil && el.Tag == "" && el.Space == "" && el.Parent() == nil
+}
+
 // CanonicalizeDocument serialises the whole document doc (the node-set of a
 // URI="" reference, XMLDSig §4.4.3.3): the document element and the comments
 // and processing instructions around it, each separated from the document
-// element by a line feed (Canonical XML §2.1). exclude is as for Canonicalize.
-// The XML declaration and whitespace outside the document element are dropped.
+// element by a line feed (Canonical XML §2.1). exclude and prefixes are as for
+// Canonicalize. The XML declaration and whitespace outside the document
+// element are dropped.
 func CanonicalizeDocument(m Method, doc *etree.Document, exclude *etree.Element, prefixes []string) ([]byte, error) {
-	c, err := newCanon(m, exclude, prefixes)
-	if err != nil {
-		return nil, err
+	return Canonicalize(m, &doc.Element, exclude, prefixes)
+}
+
+func (c *canon) document(top *etree.Element) ([]byte, error) {
+	var root *etree.Element
+	for _, tok := range top.Child {
+		if e, ok := tok.(*etree.Element); ok {
+			if root != nil {
+				return nil, fmt.Errorf("c14n: canonicalize document: %w: two document elements", ErrUnsupported)
+			}
+			root = e
+		}
 	}
-	root := doc.Root()
 	if root == nil {
 		return nil, fmt.Errorf("c14n: canonicalize document: no document element")
 	}
 	after := false
-	for _, tok := range doc.Child {
+	for _, tok := range top.Child {
 		switch t := tok.(type) {
 		case *etree.Element:
-			if t != root {
-				return nil, fmt.Errorf("c14n: canonicalize document: %w: two document elements", ErrUnsupported)
-			}
-			if t != exclude {
+			if t != c.exclude {
 				if err := c.element(t, map[string]string{}, nil, nil); err != nil {
 					return nil, err
 				}
