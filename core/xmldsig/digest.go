@@ -55,7 +55,7 @@ func DigestElement(el *etree.Element, transforms []Transform, prefixes []string,
 // node-set contains comments, so the #WithComments methods yield the same
 // octets as their plain forms. Accepted transform chains are an optional
 // enveloped-signature transform (XMLDSig §6.6.4; exclude is the Signature it
-// removes) followed by at most one canonicalization method; without one, the
+// removes; nil removes nothing, for digesting before signing) followed by at most one canonicalization method; without one, the
 // node-set becomes octets by Canonical XML 1.0 (XMLDSig §4.4.3.2). Everything
 // else is refused with ErrUnsupported: XPath, XPath Filter 2.0, XSLT, Base64
 // decoding, and c14n 1.1.
@@ -66,10 +66,7 @@ func TransformElement(el *etree.Element, transforms []Transform, prefixes []stri
 	}
 	var ex *etree.Element
 	if enveloped {
-		if exclude == nil {
-			return nil, fmt.Errorf("xmldsig: enveloped-signature transform without a signature: %w", ErrReference)
-		}
-		ex = exclude
+		ex = exclude // nil when digesting before the Signature is inserted
 	}
 	if !isExclusive(method) {
 		prefixes = nil

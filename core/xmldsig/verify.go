@@ -217,6 +217,9 @@ func (r IDResolver) Resolve(ref Reference) ([]byte, *etree.Element, error) {
 	default:
 		return nil, nil, fmt.Errorf("xmldsig: resolve %q: %w: not a same-document reference", ref.URI, ErrUnsupported)
 	}
+	if slices.Contains(ref.Transforms, EnvelopedSignature) && r.Signature == nil {
+		return nil, nil, fmt.Errorf("xmldsig: resolve %q: %w: enveloped-signature transform without a Signature", ref.URI, ErrReference)
+	}
 	data, err := TransformElement(node, ref.Transforms, ref.Prefixes, r.Signature)
 	if err != nil {
 		return nil, nil, fmt.Errorf("xmldsig: resolve %q: %w", ref.URI, err)

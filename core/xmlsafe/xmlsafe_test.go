@@ -249,3 +249,27 @@ func FuzzParse(f *testing.F) {
 		walk(doc.Root(), 1)
 	})
 }
+
+func TestSerializeRoundTrip(t *testing.T) {
+	in := "<a x=\"1&#9;2&#10;3&#13;4&quot;&lt;&amp;'>\">t&#13;\n&lt;&amp;&gt;\"'</a>"
+	doc, err := parse(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Serialize(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc2, err := ParseBytes(out, DefaultLimits)
+	if err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	a1, _ := Attr(doc.Root(), "", "x")
+	a2, _ := Attr(doc2.Root(), "", "x")
+	if a1 != a2 || doc.Root().Text() != doc2.Root().Text() {
+		t.Errorf("round trip changed data: %q %q / %q %q", a1, a2, doc.Root().Text(), doc2.Root().Text())
+	}
+	if doc.WriteSettings.CanonicalAttrVal {
+		t.Errorf("caller's settings modified")
+	}
+}
