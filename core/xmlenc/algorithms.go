@@ -1,7 +1,3 @@
-// Package xmlenc implements XML Encryption Syntax and Processing (W3C XML Encryption 1.1):
-// content encryption (AES-GCM, AES-CBC), key transport (RSA-OAEP in its 1.0 and 1.1
-// forms), key agreement (X25519 with HKDF, eDelivery AS4 2.0) and AES key wrap
-// (RFC 3394), with the EncryptedData and EncryptedKey elements.
 package xmlenc
 
 // Namespace is the XML Encryption 1.0 namespace (xenc).
@@ -9,6 +5,15 @@ const Namespace = "http://www.w3.org/2001/04/xmlenc#"
 
 // Namespace11 is the XML Encryption 1.1 namespace (xenc11).
 const Namespace11 = "http://www.w3.org/2009/xmlenc11#"
+
+// NamespaceDSig is the XML Signature namespace (ds), home of ds:KeyInfo and ds:DigestMethod.
+const NamespaceDSig = "http://www.w3.org/2000/09/xmldsig#"
+
+// NamespaceDSig11 is the XML Signature 1.1 namespace (dsig11), home of DEREncodedKeyValue.
+const NamespaceDSig11 = "http://www.w3.org/2009/xmldsig11#"
+
+// NamespaceDSigMore is the RFC 9231 namespace (dsig-more), home of HKDFParams (RFC 9231 §2.8.2).
+const NamespaceDSigMore = "http://www.w3.org/2021/04/xmldsig-more#"
 
 // Algorithm is an XML Encryption algorithm URI, copied verbatim from its specification.
 type Algorithm string
@@ -27,6 +32,8 @@ const (
 	RSAOAEP      Algorithm = "http://www.w3.org/2009/xmlenc11#rsa-oaep"        // §5.5.2, explicit MGF
 	MGF1SHA1     Algorithm = "http://www.w3.org/2009/xmlenc11#mgf1sha1"
 	MGF1SHA256   Algorithm = "http://www.w3.org/2009/xmlenc11#mgf1sha256"
+	MGF1SHA384   Algorithm = "http://www.w3.org/2009/xmlenc11#mgf1sha384"
+	MGF1SHA512   Algorithm = "http://www.w3.org/2009/xmlenc11#mgf1sha512"
 	KWAES128     Algorithm = "http://www.w3.org/2001/04/xmlenc#kw-aes128" // §5.6.3, RFC 3394
 	KWAES256     Algorithm = "http://www.w3.org/2001/04/xmlenc#kw-aes256"
 )
