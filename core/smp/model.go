@@ -93,9 +93,8 @@ type Redirect struct {
 // of a foreign namespace (Content, a copy).
 type Extension struct {
 	ID, Name, AgencyID, AgencyName, AgencyURI, VersionID, URI, ReasonCode, Reason string
-	Content                                                                      *etree.Element
+	Content                                                                       *etree.Element
 }
-
 
 func extFields(x *Extension) []struct {
 	local string

@@ -11,7 +11,6 @@ import (
 	"github.com/brevduva/brevduva/core/xmlsafe"
 )
 
-
 // DocumentLimits returns the parser limits for SMP documents.
 func DocumentLimits() xmlsafe.Limits {
 	return xmlsafe.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxAttrs: 32, MaxAttrLen: 8 << 10, MaxElements: 20_000}

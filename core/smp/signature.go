@@ -7,7 +7,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"time"
 
@@ -198,14 +197,4 @@ func checkReferences(refs []xmldsig.Reference, legacy bool) error {
 		return fmt.Errorf("%w: Reference transforms %v not allowed", ErrBadSignature, tr)
 	}
 	return nil
-}
-
-// errIs reports whether err wraps any of targets.
-func errIs(err error, targets ...error) bool {
-	for _, t := range targets {
-		if errors.Is(err, t) {
-			return true
-		}
-	}
-	return false
 }
