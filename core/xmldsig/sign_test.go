@@ -270,3 +270,72 @@ func TestEd25519(t *testing.T) {
 		t.Errorf("Ed25519 outside policy: %v", err)
 	}
 }
+
+// TestSignInteropSantuario: a second independent verifier (Apache Santuario
+// 2.1) accepts our enveloped C14N 1.0 RSA-SHA256 signature and our #id
+// exc-c14n RSA-SHA256, RSA-SHA512 and ECDSA-SHA256 signatures, and rejects
+// each of them after one byte of signed content changed. (Santuario 2.1 has
+// no EdDSA either; see TestEd25519.)
+func TestSignInteropSantuario(t *testing.T) {
+	java := extool.Need(t, "java")
+	var cp []string
+	for _, jar := range []string{"xmlsec.jar", "commons-logging.jar", "slf4j-api.jar", "slf4j-nop.jar"} {
+		cp = append(cp, extool.NeedJar(t, jar))
+	}
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap := demopki.ForTest(t).Leaf("ap-a")
+	type job struct {
+		name string
+		pub  crypto.PublicKey
+		doc  []byte
+	}
+	var jobs []job
+	xhe := parseDoc(t, xheDoc)
+	signEnveloped(t, xhe, ap.Key, RSASHA256, x509Data(ap.Cert))
+	jobs = append(jobs, job{"enveloped-rsa", ap.Cert.PublicKey, roundTrip(t, xhe)})
+	for _, c := range []struct {
+		m   SignatureMethod
+		key crypto.Signer
+		pub crypto.PublicKey
+	}{{RSASHA256, ap.Key, ap.Cert.PublicKey}, {RSASHA512, ap.Key, ap.Cert.PublicKey}, {ECDSASHA256, ec, &ec.PublicKey}} {
+		doc := parseDoc(t, soapDoc)
+		signSOAP(t, doc, c.key, c.m, nil)
+		jobs = append(jobs, job{"soap-" + string(c.m[strings.LastIndex(string(c.m), "#")+1:]), c.pub, roundTrip(t, doc)})
+	}
+	dir := t.TempDir()
+	args := []string{"-cp", strings.Join(cp, ":"), "testdata/VerifySig.java"}
+	var want []string
+	for _, j := range jobs {
+		der, err := x509.MarshalPKIXPublicKey(j.pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyFile := filepath.Join(dir, j.name+".der")
+		good := filepath.Join(dir, j.name+".xml")
+		bad := filepath.Join(dir, j.name+".bad.xml")
+		tampered := strings.Replace(strings.Replace(string(j.doc), ">hello<", ">hallo<", 1), "<ID>1</ID>", "<ID>7</ID>", 1)
+		for f, b := range map[string][]byte{keyFile: der, good: j.doc, bad: []byte(tampered)} {
+			if err := os.WriteFile(f, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		args = append(args, keyFile+"="+good, keyFile+"="+bad)
+		want = append(want, "OK "+good, "FAIL "+bad)
+	}
+	out, err := exec.Command(java, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("java VerifySig: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("santuario says\n%s", out)
+	}
+	for i, w := range want {
+		if lines[i] != w && !strings.HasPrefix(lines[i], w+" ") {
+			t.Errorf("santuario: %s, want %s", lines[i], w)
+		}
+	}
+}
