@@ -142,7 +142,11 @@ func (s *Store) Verify(leaf *x509.Certificate, extra []*x509.Certificate, usage 
 }
 
 func (s *Store) checkKey(c *x509.Certificate) error {
-	switch k := c.PublicKey.(type) {
+	pub := c.PublicKey
+	if pub == nil { // crypto/x509 does not decode X25519 keys in certificates (RFC 8410)
+		pub, _ = x509.ParsePKIXPublicKey(c.RawSubjectPublicKeyInfo)
+	}
+	switch k := pub.(type) {
 	case *rsa.PublicKey:
 		lo, hi := s.MinRSABits, s.MaxRSABits
 		if lo == 0 {
@@ -156,7 +160,7 @@ func (s *Store) checkKey(c *x509.Certificate) error {
 		}
 	case ed25519.PublicKey, *ecdh.PublicKey, *ecdsa.PublicKey:
 	default:
-		return fmt.Errorf("trust: %q: key type %T: %w", c.Subject.String(), c.PublicKey, ErrKeySize)
+		return fmt.Errorf("trust: %q: key type %T: %w", c.Subject.String(), pub, ErrKeySize)
 	}
 	return nil
 }

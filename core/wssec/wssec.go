@@ -382,17 +382,17 @@ func (s *Security) Token(id string) (*BinarySecurityToken, bool) {
 }
 
 // ResolveSTR returns the certificate a wsse:SecurityTokenReference (or a
-// ds:KeyInfo holding one) identifies, in the three forms of the X.509 Token
+// ds:KeyInfo or xenc:RecipientKeyInfo holding one) identifies, in the three forms of the X.509 Token
 // Profile 1.1.1 §3.2: a direct wsse:Reference to a BinarySecurityToken of s,
 // a wsse:KeyIdentifier (Subject Key Identifier or SHA-1 thumbprint) and a
 // ds:X509Data/ds:X509IssuerSerial. The last two name a certificate the
 // message does not carry, so they match only among known (for example our
 // own certificate, or the peer's from SMP) and s's tokens.
 func (s *Security) ResolveSTR(el *etree.Element, known []*x509.Certificate) (*x509.Certificate, error) {
-	if xmlsafe.Is(el, nsDS, "KeyInfo") {
+	if xmlsafe.Is(el, nsDS, "KeyInfo") || xmlsafe.Is(el, nsXENC, "RecipientKeyInfo") {
 		strs := xmlsafe.Children(el, NSWSSE, "SecurityTokenReference")
 		if len(strs) != 1 {
-			return nil, fmt.Errorf("wssec: ds:KeyInfo holds %d SecurityTokenReference: %w", len(strs), ErrToken)
+			return nil, fmt.Errorf("wssec: <%s> holds %d SecurityTokenReference: %w", el.FullTag(), len(strs), ErrToken)
 		}
 		el = strs[0]
 	}
