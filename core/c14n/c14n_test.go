@@ -255,6 +255,22 @@ func TestExcludeAndNoMutation(t *testing.T) {
 	}
 }
 
+// TestInheritedXMLAttrs: the apex of an inclusive subset inherits each xml:*
+// attribute from its nearest ancestor carrying it (Canonical XML 1.0 §2.4);
+// exclusive c14n inherits none.
+func TestInheritedXMLAttrs(t *testing.T) {
+	doc := mustParse(t, []byte(`<a xml:lang="sv" xml:space="preserve"><b xml:lang="en"><c xml:base="x"><d/></c></b></a>`))
+	d := doc.FindElement("//d")
+	got, _ := Canonicalize(C14N10, d, nil, nil)
+	if want := `<d xml:base="x" xml:lang="en" xml:space="preserve"></d>`; string(got) != want {
+		t.Errorf("inclusive: %s, want %s", got, want)
+	}
+	got, _ = Canonicalize(ExcC14N, d, nil, nil)
+	if want := `<d></d>`; string(got) != want {
+		t.Errorf("exclusive: %s, want %s", got, want)
+	}
+}
+
 func TestUnsupported(t *testing.T) {
 	doc := mustParse(t, []byte(`<a/>`))
 	for _, m := range []Method{C14N11, "urn:x"} {

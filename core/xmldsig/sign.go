@@ -29,7 +29,9 @@ type SignOptions struct {
 }
 
 // Sign builds ds:Signature, inserts it as child number index of parent (-1 =
-// last), canonicalises SignedInfo in place and signs it with key. refs must
+// last; index counts tokens in parent.Child, text and comments included, as
+// etree's InsertChildAt does), canonicalises SignedInfo in place and signs it
+// with key. refs must
 // carry DigestValue (see DigestElement). On error parent is left as it was.
 //
 // Supported methods: RSASHA256, RSASHA512 (RSA keys), ECDSASHA256 (ECDSA

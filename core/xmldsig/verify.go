@@ -154,6 +154,11 @@ func verifyValue(m SignatureMethod, pub crypto.PublicKey, signed, value []byte, 
 		if !ok {
 			return fmt.Errorf("xmldsig: verify: %w: %s with a %T key", ErrBadSignature, m, pub)
 		}
+		switch k.Curve.Params().Name {
+		case "P-256", "P-384", "P-521":
+		default:
+			return fmt.Errorf("xmldsig: verify: %w: ECDSA curve %s", ErrPolicy, k.Curve.Params().Name)
+		}
 		n := (k.Curve.Params().BitSize + 7) / 8
 		// XMLDSig 1.1 §6.4.3: the value is r||s, each the size of the group order.
 		if len(value) != 2*n {

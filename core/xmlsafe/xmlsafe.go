@@ -97,7 +97,8 @@ func ParseBytes(b []byte, lim Limits) (*etree.Document, error) {
 	if int64(len(b)) > lim.MaxBytes {
 		return nil, fmt.Errorf("xmlsafe: parse: %w: more than %d bytes", ErrLimit, lim.MaxBytes)
 	}
-	b = normalize(b)
+	// XML §4.3.3: a UTF-8 byte order mark is not part of the document.
+	b = normalize(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")))
 	if err := check(b, lim); err != nil {
 		return nil, err
 	}

@@ -117,6 +117,16 @@ func TestLineEndingsAndAttributeNormalisation(t *testing.T) {
 	}
 }
 
+func TestByteOrderMark(t *testing.T) {
+	doc, err := parse(t, "\xef\xbb\xbf<?xml version=\"1.0\"?><a/>")
+	if err != nil || doc.Root().Tag != "a" {
+		t.Errorf("UTF-8 BOM: %v", err)
+	}
+	if _, err := parse(t, "<a/>\xef\xbb\xbf"); err == nil {
+		t.Errorf("BOM after the document element accepted")
+	}
+}
+
 func TestCommentBeforeDeclaration(t *testing.T) {
 	b, err := os.ReadFile("testdata/p-mode.xml")
 	if err != nil {
