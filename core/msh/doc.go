@@ -1,0 +1,54 @@
+// Package msh implements the storage and state side of the ebMS 3.0 Message Service Handler
+// (OASIS ebMS 3.0 Core §3, §8.4 reception awareness and §8.5 duplicate detection as required
+// by the eDelivery AS4 1.15 Common Profile) and the outbound message statuses of DIGG's SDK
+// API MT/MK (messageStatus, spec-facts §i). It declares the ports the access point engine
+// uses — InboundStore and OutboxStore (together MessageStore), PayloadStore, DuplicateGuard,
+// OutboundQueue, Mailbox and Clock — the outbox state machine (Transitions, Transition) and
+// the PMode reception-awareness retry schedule (ParseRetry, "12;4;CONSTANT").
+//
+// # Contracts common to every port
+//
+//   - Every key is tenant-scoped: a request carries a Tenant, and nothing written under one
+//     tenant is readable, listable, leasable or changeable under another. Tenant ids and
+//     record ids are checked by ValidateTenant and ValidateID (ErrInvalid).
+//   - Lookups return ErrNotFound (wrapped) and never (zero, nil) for a missing record.
+//   - Every write that must be atomic is ONE conditional write on ONE record, so that each
+//     port maps onto a store that only has single-item conditional writes (DynamoDB, and
+//     dynalite in tests, which lacks TransactWriteItems; S3 If-None-Match). Derived indexes
+//     (due times, delivery order, expiry) are the adapter's business and may lag; a record
+//     is the truth.
+//   - Records are small: each Validate method caps a record at MaxRecordBytes (ErrTooLarge),
+//     well below DynamoDB's 400 KB item limit. Large content goes to the PayloadStore.
+//   - Time comes from a Clock given to the adapter; core code never reads the wall clock.
+//
+// # Access patterns (the later DynamoDB/S3/SQS design)
+//
+//	port            operation        key                              one conditional write
+//	InboundStore    PutInbound       T#{tenant}#IN#{messageId}        attribute_not_exists(pk)
+//	                GetInbound       same                             (read)
+//	OutboxStore     CreateOutbound   T#{tenant}#OUT#{messageId}       attribute_not_exists(pk)
+//	                SwapOutbound     same                             version = :expected
+//	DuplicateGuard  Register         T#{tenant}#DUP#{messageId}       attribute_not_exists(pk) OR expires <= :now
+//	                                                                  (TTL attribute = expires; TTL deletion is lazy, the
+//	                                                                   condition makes expiry exact)
+//	Mailbox         Deliver          pk T#{tenant}#MB#{address}, sk M#{messageId}   attribute_not_exists(sk)
+//	                ListMail         Query pk, ordered by delivery (LSI deliveredAt#messageId), cursor = last key
+//	                MarkRead         same item                        attribute_exists(sk); first ReadAt wins
+//	OutboundQueue   Enqueue/Lease/   one queue per tenant (SQS: DelaySeconds, VisibilityTimeout,
+//	                Ack/Nack         ChangeMessageVisibility, redrive to a DLQ after MaxAttempts receives);
+//	                                 or one item per entry with visibleAt + lease token, each step
+//	                                 a conditional update on the item's version
+//	PayloadStore    PutPayload       {tenant}/{sha256(name)}          S3 PutObject If-None-Match: *; multipart
+//	                                                                  upload completes atomically
+//	                OpenPayload      same                             (GetObject, streamed)
+//
+// Nothing needs a scan: every read is by key or a Query on one partition.
+//
+// # The receive path
+//
+// The engine registers the AS4 MessageId with the DuplicateGuard, stores the payloads, then
+// PutInbound (with the receipt it is about to return) and only then answers with the
+// receipt. A guard hit whose GetInbound is ErrNotFound means an earlier attempt crashed
+// before it stored anything and sent no receipt: process the message again. A PutInbound
+// ErrDuplicate means another attempt won: answer with the stored receipt.
+package msh
