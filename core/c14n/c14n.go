@@ -15,6 +15,11 @@ import (
 // (Canonical XML 1.1) or a document it cannot canonicalise faithfully.
 var ErrUnsupported = errors.New("c14n: unsupported")
 
+// ErrRelativeNamespace is returned for a namespace declaration whose URI is
+// relative: Canonical XML 1.0 §2.1 says implementations MUST report an
+// operation failure on documents containing relative namespace URIs.
+var ErrRelativeNamespace = errors.New("c14n: relative namespace URI")
+
 // DefaultPrefix stands for the default namespace in an InclusiveNamespaces
 // PrefixList (Exclusive XML Canonicalization §3).
 const DefaultPrefix = "#default"
@@ -220,6 +225,10 @@ func (c *canon) element(el *etree.Element, parentScope, rendered map[string]stri
 	var attrs []attr
 	for _, a := range el.Attr {
 		if p, ok := declPrefix(a); ok {
+			if !absoluteURI(a.Value) {
+				// Canonical XML 1.0 §2.1: MUST report failure.
+				return fmt.Errorf("c14n: <%s>: %w: %q", el.FullTag(), ErrRelativeNamespace, a.Value)
+			}
 			if !copied {
 				scope, copied = cloneMap(parentScope), true
 			}
@@ -295,6 +304,9 @@ func (c *canon) element(el *etree.Element, parentScope, rendered map[string]stri
 			continue
 		}
 		if !had || prev != uri { // superfluous declarations are not output
+			if !absoluteURI(uri) { // an inherited declaration, Canonical XML 1.0 §2.1
+				return fmt.Errorf("c14n: <%s>: %w: %q", el.FullTag(), ErrRelativeNamespace, uri)
+			}
 			decls = append(decls, nsDecl{p, uri})
 		}
 	}
@@ -377,6 +389,26 @@ func (c *canon) procInst(t *etree.ProcInst) {
 		c.buf.WriteString(t.Inst)
 	}
 	c.buf.WriteString("?>")
+}
+
+// absoluteURI reports whether s is empty (xmlns="") or starts with a URI
+// scheme (RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":").
+func absoluteURI(s string) bool {
+	if s == "" {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func cloneMap(m map[string]string) map[string]string {

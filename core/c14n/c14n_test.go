@@ -271,6 +271,32 @@ func TestInheritedXMLAttrs(t *testing.T) {
 	}
 }
 
+// TestRelativeNamespaceInteropXmllint: relative namespace URIs fail
+// (Canonical XML 1.0 §2.1), as they do in libxml2.
+func TestRelativeNamespaceInteropXmllint(t *testing.T) {
+	xmllint := extool.Need(t, "xmllint")
+	for _, s := range []string{`<a xmlns="rel"/>`, `<a xmlns:p="../x"><p:b/></a>`, `<a><b xmlns:p="x/y:z"/></a>`} {
+		doc := mustParse(t, []byte(s))
+		for _, m := range []Method{C14N10, ExcC14N} {
+			if _, err := CanonicalizeDocument(m, doc, nil, nil); !errors.Is(err, ErrRelativeNamespace) {
+				t.Errorf("%s %s: %v", m, s, err)
+			}
+		}
+		f := filepath.Join(t.TempDir(), "rel.xml")
+		if err := os.WriteFile(f, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(xmllint, "--c14n", f).CombinedOutput(); err == nil && len(out) > 0 {
+			t.Errorf("xmllint canonicalised %s: %s", s, out)
+		}
+	}
+	for _, s := range []string{`<a xmlns="urn:x" xmlns:p="http://x/y" xmlns:q="foo:bar"><b xmlns=""/></a>`} {
+		if _, err := CanonicalizeDocument(C14N10, mustParse(t, []byte(s)), nil, nil); err != nil {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+}
+
 func TestUnsupported(t *testing.T) {
 	doc := mustParse(t, []byte(`<a/>`))
 	for _, m := range []Method{C14N11, "urn:x"} {
