@@ -179,3 +179,15 @@ func (r *Resolver) DialContext(ctx context.Context, network, addr string) (net.C
 	}
 	return nil, fmt.Errorf("dns: dial %s: %w", addr, last)
 }
+
+// SystemServer returns the first nameserver of /etc/resolv.conf as HOST:PORT.
+func SystemServer() (string, error) {
+	cfg, err := mdns.ClientConfigFromFile("/etc/resolv.conf")
+	if err != nil {
+		return "", fmt.Errorf("dns: system resolver: %w", err)
+	}
+	if len(cfg.Servers) == 0 {
+		return "", fmt.Errorf("dns: system resolver: no nameserver in /etc/resolv.conf")
+	}
+	return net.JoinHostPort(cfg.Servers[0], cfg.Port), nil
+}
