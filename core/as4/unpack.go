@@ -227,6 +227,9 @@ func (u *Unpacker) Unpack(contentType string, body io.Reader) (*Verified, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := precheck(rc, sec, mel); err != nil {
+		return nil, err
+	}
 	if err := u.decrypt(sec, rc, s); err != nil {
 		return nil, err
 	}
@@ -298,6 +301,38 @@ func security(env *soap.Envelope) (*wssec.Security, map[string]*etree.Element, e
 		return nil, nil, ebErr(ebms.PolicyNoncompliance, "message not signed", nil)
 	}
 	return sec, ids, nil
+}
+
+// precheck fails fast, before any decryption, when the (still unverified)
+// SignedInfo does not even list the parts the profile requires signed
+// (AS4_CP_TA12). The binding check on the verified signature is require.
+func precheck(rc *received, sec *wssec.Security, mel *etree.Element) error {
+	sig, err := xmldsig.ParseSignature(sec.Signature)
+	if err != nil {
+		return ebErr(ebms.FailedAuthentication, "ds:Signature", err)
+	}
+	listed := map[string]bool{}
+	for _, r := range sig.References {
+		if strings.HasPrefix(strings.ToLower(r.URI), "cid:") {
+			if cid, err := mime.NormalizeCID(r.URI); err == nil {
+				listed["cid:"+cid] = true
+			}
+			continue
+		}
+		listed[r.URI] = true
+	}
+	for what, el := range map[string]*etree.Element{"eb:Messaging": mel, "SOAP Body": rc.env.Body} {
+		id, _ := wssec.WSUID(el)
+		if id == "" || !listed["#"+id] {
+			return ebErr(ebms.PolicyNoncompliance, what+" is not signed", nil)
+		}
+	}
+	for _, cid := range rc.order {
+		if !listed["cid:"+cid] {
+			return ebErr(ebms.PolicyNoncompliance, fmt.Sprintf("attachment %q is not signed", cid), nil)
+		}
+	}
+	return nil
 }
 
 // decrypt opens every attachment named by an EncryptedData of sec (SwA 1.1.1
@@ -602,15 +637,9 @@ func openPayloads(um *ebms.UserMessage, rc *received, sr *sigResult, max int64) 
 				return nil, ebErr(ebms.ValueInconsistent, "body payload", err)
 			}
 		}
-		if ct := pi.CompressionType(); ct != "" {
-			if ct != ebms.CompressionGzip {
-				return nil, ebErr(ebms.DecompressionFailure, fmt.Sprintf("CompressionType %q", ct), nil)
-			}
-			d, err := gunzip(data, max)
-			if err != nil {
-				return nil, ebErr(ebms.DecompressionFailure, fmt.Sprintf("payload %q", pi.Href), err)
-			}
-			data = d
+		data, err := Decompress(pi, data, max)
+		if err != nil {
+			return nil, err
 		}
 		vp.Data = data
 		out = append(out, vp)
@@ -640,6 +669,24 @@ func bodyPayload(env *soap.Envelope, href string) (*etree.Element, error) {
 		}
 	}
 	return nil, ebErr(ebms.ExternalPayloadError, fmt.Sprintf("PartInfo %q names no element of the Body", href), nil)
+}
+
+// Decompress returns data decompressed as pi's CompressionType says (AS4
+// Profile §3.1: application/gzip; none: data as is), at most max bytes. A
+// failure is EBMS:0303 DecompressionFailure (AS4_CP_TA30).
+func Decompress(pi ebms.PartInfo, data []byte, max int64) ([]byte, error) {
+	ct := pi.CompressionType()
+	if ct == "" {
+		return data, nil
+	}
+	if ct != ebms.CompressionGzip {
+		return nil, ebErr(ebms.DecompressionFailure, fmt.Sprintf("CompressionType %q", ct), nil)
+	}
+	d, err := gunzip(data, max)
+	if err != nil {
+		return nil, ebErr(ebms.DecompressionFailure, fmt.Sprintf("payload %q", pi.Href), err)
+	}
+	return d, nil
 }
 
 var errTooBig = errors.New("as4: decompressed payload exceeds the limit")
