@@ -132,6 +132,9 @@ type Opener struct {
 	Cert    *x509.Certificate
 	Profile Profile
 	Now     func() time.Time
+	// MaxMessageBytes caps the decrypted SDK message; 0 means sdkmsg.MaxBytes (30 MB,
+	// [CONTENT] §5). Over it → BV/too-long.
+	MaxMessageBytes int
 }
 
 // Opened is an opened SDK message.
@@ -176,6 +179,13 @@ func (o *Opener) Open(b []byte, sender Sender) (*Opened, error) {
 	plain, err := o.decrypt(env.Content)
 	if err != nil {
 		return nil, reject(kvittens.SIG, kvittens.DetailSecurity, fmt.Errorf("o2o: open: decrypt: %w", err))
+	}
+	limit := o.MaxMessageBytes
+	if limit <= 0 || limit > sdkmsg.MaxBytes {
+		limit = sdkmsg.MaxBytes
+	}
+	if len(plain) > limit {
+		return nil, reject(kvittens.BV, kvittens.DetailTooLong, fmt.Errorf("o2o: open: message is %d bytes, over %d", len(plain), limit))
 	}
 	m, err := sdkmsg.Parse(plain)
 	if err != nil {

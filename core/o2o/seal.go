@@ -45,14 +45,22 @@ func (s *Sealer) Seal(message []byte, recipient *x509.Certificate, functionAddre
 	if s.Key == nil || s.Cert == nil || recipient == nil || s.Now == nil {
 		return nil, errors.New("o2o: seal: key, certificate, recipient certificate and clock are required")
 	}
-	m, err := sdkmsg.Parse(message)
+	if len(message) > sdkmsg.MaxBytes {
+		_, err := sdkmsg.Parse(message) // the BV/too-long rejection
+		return nil, fmt.Errorf("o2o: seal: %w", err)
+	}
+	doc, err := xmlsafe.ParseBytes(bytes.TrimPrefix(message, utf8BOM), xmlsafe.DefaultLimits)
+	if err != nil {
+		return nil, fmt.Errorf("o2o: seal: %w", err)
+	}
+	m, err := sdkmsg.ParseElement(doc.Root())
 	if err != nil {
 		return nil, fmt.Errorf("o2o: seal: %w", err)
 	}
 	if m.Recipient.Attention == nil || m.Recipient.Attention.FunctionAddress != functionAddress {
 		return nil, fmt.Errorf("o2o: seal: %w: HandlingServiceID %q, recipient attention %q", ErrFunctionAddress, functionAddress, attentionOf(m))
 	}
-	plain, err := elementBytes(message)
+	plain, err := serialise(doc.Root())
 	if err != nil {
 		return nil, fmt.Errorf("o2o: seal: %w", err)
 	}
@@ -116,13 +124,14 @@ func elementBytes(doc []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := etree.NewDocument()
-	out.WriteSettings = canonicalWriteSettings()
-	out.SetRoot(d.Root().Copy())
+	return serialise(d.Root())
+}
+
+// serialise writes el (a document's root, so all its namespace declarations are on it)
+// without modifying it.
+func serialise(el *etree.Element) ([]byte, error) {
 	var buf bytes.Buffer
-	if _, err := out.WriteTo(&buf); err != nil {
-		return nil, err
-	}
+	el.WriteTo(&buf, &etree.WriteSettings{CanonicalText: true, CanonicalAttrVal: true})
 	return buf.Bytes(), nil
 }
 

@@ -58,14 +58,14 @@ func ValidateElement(root *etree.Element) []kvittens.Violation {
 // Parse validates b and returns the message. Any violation gives a *kvittens.Rejection
 // (SV/structure, BV/invariant or BV/too-long) listing all of them.
 func Parse(b []byte) (*Message, error) {
-	if vs := Validate(b); len(vs) > 0 {
-		return nil, fmt.Errorf("sdkmsg: %w", kvittens.Reject(vs))
+	if len(b) > MaxBytes {
+		return nil, fmt.Errorf("sdkmsg: %w", kvittens.Reject(Validate(b)))
 	}
 	doc, err := parseXML(b)
 	if err != nil {
-		return nil, fmt.Errorf("sdkmsg: %w", err) // unreachable: Validate parsed it
+		return nil, fmt.Errorf("sdkmsg: %w", kvittens.Reject([]kvittens.Violation{xsdViolation("/", "%v", err)}))
 	}
-	return decode(doc.Root()), nil
+	return ParseElement(doc.Root())
 }
 
 // ParseElement validates a parsed messagePayload element and returns the message.

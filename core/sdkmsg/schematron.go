@@ -93,6 +93,24 @@ func stringValue(el *etree.Element) string {
 	return b.String()
 }
 
+// hasNonSpace reports whether el's string value has a character other than XML
+// whitespace, i.e. normalize-space(el) is not empty (without building the string).
+func hasNonSpace(el *etree.Element) bool {
+	for _, t := range el.Child {
+		switch t := t.(type) {
+		case *etree.CharData:
+			if strings.TrimLeft(t.Data, " \t\n\r") != "" {
+				return true
+			}
+		case *etree.Element:
+			if hasNonSpace(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 type located struct {
 	el  *etree.Element
 	loc string
@@ -138,7 +156,7 @@ func checkSchematron(root *etree.Element) []kvittens.Violation {
 	all := walkAll(root, rootLoc)
 	if isT(root, "messagePayload") {
 		for _, n := range all { // verifyNonEmptyElements: context tns:messagePayload//*
-			if normalizeSpace(stringValue(n.el)) == "" {
+			if !hasNonSpace(n.el) {
 				out = append(out, invariant(RuleNonEmpty, n.loc,
 					"Element %s is included but empty. All elements included in the response must have valid values.", n.el.FullTag()))
 			}
