@@ -120,4 +120,3 @@ func BenchmarkCryptoFloor(b *testing.B) {
 		})
 	}
 }
-

@@ -30,8 +30,8 @@ import (
 type Profile struct {
 	ID string
 	// Emitted.
-	Content      xmlenc.Algorithm       // EncryptedData EncryptionMethod
-	KeyTransport xmlenc.KeyTransport    // EncryptedKey EncryptionMethod (+ DigestMethod, MGF)
+	Content      xmlenc.Algorithm        // EncryptedData EncryptionMethod
+	KeyTransport xmlenc.KeyTransport     // EncryptedKey EncryptionMethod (+ DigestMethod, MGF)
 	Signature    xmldsig.SignatureMethod // SignatureMethod
 	Digest       xmldsig.DigestMethod    // Reference DigestMethod
 	Federation   string                  // FEDERATIONID of built XHEs (⚠U spec-facts §k 12)
