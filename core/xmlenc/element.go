@@ -3,7 +3,10 @@ package xmlenc
 import (
 	"bytes"
 	"crypto"
+	"encoding/xml"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/beevik/etree"
 
@@ -71,13 +74,76 @@ func DecryptElementLimits(ed *EncryptedData, cek []byte, lim xmlsafe.Limits) (*e
 	if err != nil {
 		return nil, fmt.Errorf("xmlenc: decrypt element: %w", err)
 	}
-	doc, err := xmlsafe.ParseBytes(plain, lim)
+	el, err := parseInContext(plain, ed.Context, lim)
 	if err != nil {
 		return nil, fmt.Errorf("xmlenc: decrypt element: %w", err)
 	}
-	root := doc.Root()
-	doc.RemoveChild(root)
-	return root, nil
+	return el, nil
+}
+
+// parseInContext parses the serialised element plain inside a wrapper element that
+// declares ctx (§4.3: the plaintext is parsed in the context of the EncryptedData's
+// parent), and returns the one element it holds, detached and carrying the declarations
+// it uses.
+func parseInContext(plain []byte, ctx map[string]string, lim xmlsafe.Limits) (*etree.Element, error) {
+	plain = bytes.TrimPrefix(plain, []byte("\xef\xbb\xbf"))
+	if bytes.HasPrefix(plain, []byte("<?xml")) {
+		end := bytes.Index(plain, []byte("?>"))
+		if end < 0 {
+			return nil, fmt.Errorf("unterminated xml declaration: %w", ErrMalformed)
+		}
+		plain = plain[end+2:]
+	}
+	prefixes := make([]string, 0, len(ctx))
+	for p := range ctx {
+		prefixes = append(prefixes, p)
+	}
+	sort.Strings(prefixes)
+	var buf bytes.Buffer
+	buf.WriteString("<xmlenc-context")
+	for _, p := range prefixes {
+		if p == "xml" || p == "xmlns" || (p != "" && ctx[p] == "") {
+			continue
+		}
+		if p == "" {
+			buf.WriteString(` xmlns="`)
+		} else {
+			buf.WriteString(" xmlns:" + p + `="`)
+		}
+		if err := xml.EscapeText(&buf, []byte(ctx[p])); err != nil {
+			return nil, fmt.Errorf("context: %w", err)
+		}
+		buf.WriteByte('"')
+	}
+	buf.WriteByte('>')
+	buf.Write(plain)
+	buf.WriteString("</xmlenc-context>")
+	lim.MaxDepth++
+	lim.MaxElements++
+	lim.MaxBytes += int64(buf.Len() - len(plain))
+	doc, err := xmlsafe.ParseBytes(buf.Bytes(), lim)
+	if err != nil {
+		return nil, err
+	}
+	wrapper := doc.Root()
+	var el *etree.Element
+	for _, t := range wrapper.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			if el != nil {
+				return nil, fmt.Errorf("plaintext holds more than one element: %w", ErrMalformed)
+			}
+			el = t
+		case *etree.CharData:
+			if strings.TrimSpace(t.Data) != "" {
+				return nil, fmt.Errorf("plaintext holds text outside its element: %w", ErrMalformed)
+			}
+		}
+	}
+	if el == nil {
+		return nil, fmt.Errorf("plaintext holds no element: %w", ErrMalformed)
+	}
+	return detach(el), nil
 }
 
 // UnwrapRSA recovers the content key of a key transport EncryptedKey with d.

@@ -23,12 +23,18 @@ type CipherReference struct {
 // KeyInfo is handled as in EncryptedKey: Element accepts the ds:KeyInfo element or one
 // element to put in it (an xenc:EncryptedKey for O2O, a wsse:SecurityTokenReference for
 // AS4); ParseEncryptedData returns a detached copy of ds:KeyInfo (nil if absent).
+//
+// Context holds the namespace declarations in scope at the parent of a parsed
+// EncryptedData (prefix → URI, "" for the default namespace). DecryptElement parses the
+// plaintext in that context, as §4.3 requires: a serialised element need not declare the
+// prefixes it inherits (xmlsec1 does not). Element ignores it.
 type EncryptedData struct {
 	ID, Type, MimeType, Encoding string
 	Algorithm                    Algorithm
 	KeyInfo                      *etree.Element
 	CipherValue                  []byte
 	CipherReference              *CipherReference
+	Context                      map[string]string
 }
 
 // Element builds the xenc:EncryptedData element, declaring the prefixes it uses on
@@ -113,7 +119,7 @@ func parseEncryptedData(el *etree.Element) (*EncryptedData, error) {
 		[2]string{Namespace, "CipherData"}, [2]string{Namespace, "EncryptionProperties"}); err != nil {
 		return nil, err
 	}
-	d := &EncryptedData{}
+	d := &EncryptedData{Context: inScope(el.Parent())}
 	for _, a := range []struct {
 		name string
 		dst  *string
@@ -207,4 +213,24 @@ func parseEncryptedData(el *etree.Element) (*EncryptedData, error) {
 	}
 	d.CipherReference = ref
 	return d, nil
+}
+
+// inScope returns the namespace declarations in scope at el (nil el: none).
+func inScope(el *etree.Element) map[string]string {
+	m := map[string]string{}
+	for e := el; e != nil; e = e.Parent() {
+		for _, a := range e.Attr {
+			if !xmlsafe.IsNamespaceDecl(a) {
+				continue
+			}
+			p := a.Key
+			if a.Space == "" {
+				p = ""
+			}
+			if _, seen := m[p]; !seen {
+				m[p] = a.Value
+			}
+		}
+	}
+	return m
 }

@@ -379,3 +379,44 @@ func TestCipherReferenceXML(t *testing.T) {
 		t.Errorf("got %+v %+v", got, got.CipherReference)
 	}
 }
+
+// §4.3: a serialised element may rely on prefixes declared around the EncryptedData
+// (xmlsec1 writes it so); DecryptElement parses it in that context.
+func TestDecryptElementContext(t *testing.T) {
+	cek, _ := NewKey(AES128GCM)
+	doc, err := xmlsafe.ParseBytes([]byte(`<r xmlns="urn:d" xmlns:p="urn:p"><x:w xmlns:x="urn:x"/></r>`), xmlsafe.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		plain string
+		ok    bool
+		want  string
+	}{
+		{`<p:a b="1"><c/></p:a>`, true, "{urn:p}a [{}b=\"1\"] \"\"\n {urn:d}c [] \"\"\n"},
+		{`<?xml version="1.0"?><p:a/>`, true, "{urn:p}a [] \"\"\n"},
+		{` <a xmlns=""/> `, true, "{}a [] \"\"\n"},
+		{`<x:a/>`, false, ""}, // x is declared below the EncryptedData's parent only
+		{`<p:a/><p:b/>`, false, ""},
+		{`text<p:a/>`, false, ""},
+		{``, false, ""},
+		{`<!DOCTYPE a [<!ENTITY e "x">]><a/>`, false, ""},
+	} {
+		ct, _ := Encrypt(AES128GCM, cek, []byte(c.plain))
+		edEl := (&EncryptedData{Type: string(TypeElement), Algorithm: AES128GCM, CipherValue: ct}).Element()
+		doc.Root().AddChild(edEl)
+		ed, err := ParseEncryptedData(edEl)
+		doc.Root().RemoveChild(edEl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecryptElement(ed, cek)
+		if (err == nil) != c.ok {
+			t.Errorf("%q: err = %v", c.plain, err)
+			continue
+		}
+		if c.ok && shape(got) != c.want {
+			t.Errorf("%q: got %s", c.plain, shape(got))
+		}
+	}
+}
