@@ -216,7 +216,11 @@ func fail(stderr io.Writer, cmd string, err error, code int) int {
 func rejected(stderr io.Writer, cmd string, err error) int {
 	var r *kvittens.Rejection
 	if errors.As(err, &r) {
-		fmt.Fprintf(stderr, "brevduva %s: REJECTED %s/%s: %v\n", cmd, r.Reason, r.Detail, err)
+		cause := err
+		if err == error(r) && r.Err != nil {
+			cause = r.Err // avoid repeating "rejected R/D"
+		}
+		fmt.Fprintf(stderr, "brevduva %s: REJECTED %s/%s: %v\n", cmd, r.Reason, r.Detail, cause)
 		for _, v := range r.Violations {
 			fmt.Fprintln(stderr, "  "+v.String())
 		}
