@@ -344,6 +344,9 @@ func FuzzCanonicalize(f *testing.F) {
 			t.Fatalf("not idempotent:\n%s\n%s", once, twice)
 		}
 		whole, err := CanonicalizeDocument(m, doc, nil, nil)
+		if errors.Is(err, ErrRelativeNamespace) {
+			return // possibly outside the subtree canonicalised above
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
