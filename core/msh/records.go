@@ -215,7 +215,18 @@ type MailPage struct {
 // MarkReadRequest marks a mail item read at At.
 type MarkReadRequest struct {
 	MailKey
-	At time.Time
+	At time.Time // not zero
+}
+
+// Validate checks the key and that At is set (ErrInvalid).
+func (r MarkReadRequest) Validate() error {
+	if err := r.MailKey.Validate(); err != nil {
+		return err
+	}
+	if r.At.IsZero() {
+		return fmt.Errorf("msh: mark read %s: no time: %w", r.MessageID, ErrInvalid)
+	}
+	return nil
 }
 
 // QueueItem is one unit of outbound work: typically "send outbound message X".

@@ -181,6 +181,8 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 		}
 		_, err = in.Port.MarkRead(ctx, msh.MarkReadRequest{MailKey: msh.MailKey{Tenant: "t1", Address: addr, MessageID: "missing"}, At: first})
 		isErr(t, "MarkRead(missing)", err, msh.ErrNotFound)
+		_, err = in.Port.MarkRead(ctx, msh.MarkReadRequest{MailKey: m.MailKey})
+		isErr(t, "MarkRead(zero time)", err, msh.ErrInvalid)
 		_, err = in.Port.GetMail(ctx, msh.MailKey{Tenant: "t1", Address: addr, MessageID: "missing"})
 		isErr(t, "MarkRead created an item", err, msh.ErrNotFound)
 	})
