@@ -3,7 +3,8 @@ package c14n
 import (
 	"bufio"
 	"bytes"
-	"encoding/base64"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"os/exec"
@@ -111,6 +112,7 @@ func TestDocumentInteropXmllint(t *testing.T) {
 // Santuario's Canonicalizer.canonicalizeSubtree: inherited namespaces and
 // xml:* attributes, exclusive c14n with and without a PrefixList.
 func TestSubtreeInteropSantuario(t *testing.T) {
+	t.Parallel()
 	java := extool.Need(t, "java")
 	var cp []string
 	for _, jar := range []string{"xmlsec.jar", "commons-logging.jar", "slf4j-api.jar", "slf4j-nop.jar"} {
@@ -155,9 +157,9 @@ func TestSubtreeInteropSantuario(t *testing.T) {
 			elements = allElements(doc.Root(), nil)
 			next = 0
 		default:
-			want, err := base64.StdEncoding.DecodeString(line)
-			if err != nil {
-				t.Fatal(err)
+			want, err := hex.DecodeString(line)
+			if err != nil || len(want) != sha256.Size {
+				t.Fatalf("santuario line %q: %v", line, err)
 			}
 			if next >= len(elements) {
 				t.Fatalf("santuario saw more elements than we did")
@@ -170,11 +172,12 @@ func TestSubtreeInteropSantuario(t *testing.T) {
 				t.Fatal(err)
 			}
 			compared++
+			sum := sha256.Sum256(got)
 			if knownSantuarioXMLLang(el, s.m, got, want) {
 				continue
 			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s %q <%s>:\n%s", s.m, s.prefixes, el.GetPath(), firstDiff(got, want))
+			if !bytes.Equal(sum[:], want) {
+				t.Errorf("%s %q <%s> differs from Santuario; ours:\n%s", s.m, s.prefixes, el.GetPath(), got)
 			}
 		}
 	}
@@ -188,13 +191,13 @@ func TestSubtreeInteropSantuario(t *testing.T) {
 // ancestors of the apex, where Canonical XML 1.0 §2.4 (and xml:lang's own
 // scoping, XML §2.12) make the nearest one inherited. Only brevduva-edge.xml
 // has that shape: r xml:lang="sv" > deep xml:lang="en" > deeper > leaf.
-func knownSantuarioXMLLang(el *etree.Element, m Method, got, want []byte) bool {
+func knownSantuarioXMLLang(el *etree.Element, m Method, got, wantSum []byte) bool {
 	p := el.GetPath()
 	if m != C14N10 && m != C14N10Comments || (p != "/r/deep/deeper" && p != "/r/deep/deeper/leaf") {
 		return false
 	}
-	return bytes.Contains(got, []byte(`xml:lang="en"`)) &&
-		bytes.Equal(bytes.Replace(got, []byte(`xml:lang="en"`), []byte(`xml:lang="sv"`), 1), want)
+	theirs := sha256.Sum256(bytes.Replace(got, []byte(`xml:lang="en"`), []byte(`xml:lang="sv"`), 1))
+	return bytes.Contains(got, []byte(`xml:lang="en"`)) && bytes.Equal(theirs[:], wantSum)
 }
 
 func allElements(el *etree.Element, acc []*etree.Element) []*etree.Element {

@@ -277,6 +277,7 @@ func TestEd25519(t *testing.T) {
 // each of them after one byte of signed content changed. (Santuario 2.1 has
 // no EdDSA either; see TestEd25519.)
 func TestSignInteropSantuario(t *testing.T) {
+	t.Parallel()
 	java := extool.Need(t, "java")
 	var cp []string
 	for _, jar := range []string{"xmlsec.jar", "commons-logging.jar", "slf4j-api.jar", "slf4j-nop.jar"} {

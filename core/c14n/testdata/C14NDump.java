@@ -1,12 +1,13 @@
 // C14NDump canonicalises every element of each file as a document subset
 // (Canonicalizer.canonicalizeSubtree of Apache Santuario) and prints one line
-// per element in document order: base64 of the canonical octets. Used by
+// per element in document order: the hex SHA-256 of the canonical octets
+// (the subtrees overlap, so printing them whole would be quadratic). Used by
 // TestSubtreeInteropSantuario; it is test input, not part of Brevduva.
 //
 // usage: java -cp xmlsec.jar:... C14NDump.java SPEC[,SPEC...] FILE...
 // where SPEC is a method URI, optionally followed by "|" and an InclusiveNamespaces PrefixList.
 import java.nio.file.*;
-import java.util.Base64;
+import java.security.MessageDigest;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.apache.xml.security.Init;
 import org.apache.xml.security.c14n.Canonicalizer;
@@ -32,7 +33,9 @@ public class C14NDump {
                 Canonicalizer c = Canonicalizer.getInstance(sp[0]);
                 byte[] b = prefixes == null ? c.canonicalizeSubtree(all.item(j))
                                             : c.canonicalizeSubtree(all.item(j), prefixes);
-                out.append(Base64.getEncoder().encodeToString(b)).append('\n');
+                byte[] h = MessageDigest.getInstance("SHA-256").digest(b);
+                for (byte x : h) out.append(String.format("%02x", x));
+                out.append('\n');
             }
           }
         }
