@@ -68,13 +68,6 @@ func invariant(rule, loc, format string, args ...any) kvittens.Violation {
 		Reason: kvittens.BV, Detail: kvittens.DetailInvariant}
 }
 
-// normalizeSpace is XPath's fn:normalize-space.
-func normalizeSpace(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r'
-	}), " ")
-}
-
 // stringValue is the XPath string value of el: its descendant text, in order.
 func stringValue(el *etree.Element) string {
 	var b strings.Builder
