@@ -311,3 +311,46 @@ func TestCapturedInteropXmlsec1(t *testing.T) {
 		}
 	}
 }
+
+// TestCapturedWSSInteropXmlsec1 asks xmlsec1 about the captured WS-Security
+// signatures without attachments, giving it the signer certificate we found
+// and declaring each referenced element's Id attribute, and requires the same
+// verdict as TestVerifyCapturedSignatures.
+func TestCapturedWSSInteropXmlsec1(t *testing.T) {
+	xmlsec1 := extool.Need(t, "xmlsec1")
+	for f, ok := range map[string]bool{
+		"helger.soap.xml":                                                true,
+		"governikus.soap.xml":                                            true,
+		"dataport1-mustunderstand.soap.xml":                              true,
+		"dataport1.soap.xml":                                             false,
+		"TestReceipt12.xml":                                              true,
+		"domibus-MSHAS4Response.deindented.xml":                          true,
+		"domibus-MSHAS4Response-signOnly.deindented.xml":                 true,
+		"domibus-soapEnvelope-SignalMessage-receipt-pull.deindented.xml": true,
+		"domibus-MSHAS4Response.xml":                                     false,
+		"domibus-soapEnvelope-SignalMessage-receipt-pull.xml":            false,
+	} {
+		doc, s := loadSigned(t, "testdata/interop/"+f)
+		ids, err := xmlsafe.IndexIDs(doc.Root(), xmlsafe.AttrName{Space: nsWSU, Local: "Id"}, xmlsafe.AttrName{Local: "Id"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := signerCert(s, ids, knownCerts(t))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		args := []string{"--verify", "--pubkey-cert-pem", writeTemp(t, "signer.pem", certPEM(cert)), "--enabled-reference-uris", "same-doc"}
+		for _, ref := range s.References {
+			el, found := ids[strings.TrimPrefix(ref.URI, "#")]
+			if !found {
+				t.Fatalf("%s: %q not found", f, ref.URI)
+			}
+			args = append(args, "--id-attr:Id", xmlsafe.NamespaceURI(el)+":"+el.Tag)
+		}
+		args = append(args, "testdata/interop/"+f)
+		out, err := exec.Command(xmlsec1, args...).CombinedOutput()
+		if (err == nil) != ok {
+			t.Errorf("xmlsec1 on %s: err %v, want ok=%v\n%s", f, err, ok, out)
+		}
+	}
+}
