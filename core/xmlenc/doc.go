@@ -2,7 +2,7 @@
 // Recommendation 11 April 2013, "XML Encryption 1.1" below) as Brevduva needs it:
 //
 //   - block encryption (§5.2): AES-GCM (§5.2.4) and AES-CBC (§5.2.2) — Encrypt, Decrypt,
-//     NewCBCEncrypter, NewCBCDecrypter;
+//     NewCBCEncrypter, NewCBCDecrypter and DecryptFrom for large parts;
 //   - key transport (§5.5): RSA-OAEP in its 1.0 form rsa-oaep-mgf1p and its 1.1 form
 //     rsa-oaep with an explicit MGF (§5.5.2) — KeyTransport;
 //   - symmetric key wrap (§5.6.3): AES key wrap, RFC 3394 — KeyWrap, KeyUnwrap;
