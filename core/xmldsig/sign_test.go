@@ -31,7 +31,7 @@ const xheDoc = `<?xml version="1.0" encoding="UTF-8"?>
   <Payloads><Payload><Content><!-- no comment -->data</Content></Payload></Payloads>
 </XHE>`
 
-const soapDoc = `<?xml version="1.0" encoding="UTF-8"?><S12:Envelope xmlns:S12="http://www.w3.org/2003/05/soap-envelope" xmlns:wsu="` + nsWSU + `" xmlns:eb="http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/"><S12:Header><eb:Messaging wsu:Id="msg-1" S12:mustUnderstand="true"><eb:UserMessage><eb:MessageInfo><eb:MessageId>m@x</eb:MessageId></eb:MessageInfo></eb:UserMessage></eb:Messaging><wsse:Security xmlns:wsse="` + nsWSSE + `"/></S12:Header><S12:Body wsu:Id="body-1"><p xmlns="urn:payload">hello</p></S12:Body></S12:Envelope>`
+const soapDoc = `<?xml version="1.0" encoding="UTF-8"?><S12:Envelope xmlns:S12="http://www.w3.org/2003/05/soap-envelope" xmlns:wsu="` + nsWSU + `" xmlns:eb="http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/" xml:lang="sv" xml:space="preserve"><S12:Header xml:lang="en"><eb:Messaging wsu:Id="msg-1" S12:mustUnderstand="true"><eb:UserMessage><eb:MessageInfo><eb:MessageId>m@x</eb:MessageId></eb:MessageInfo></eb:UserMessage></eb:Messaging><wsse:Security xmlns:wsse="` + nsWSSE + `"/></S12:Header><S12:Body wsu:Id="body-1"><p xmlns="urn:payload">hello</p></S12:Body></S12:Envelope>`
 
 func parseDoc(t testing.TB, s string) *etree.Document {
 	t.Helper()
@@ -69,15 +69,21 @@ func signEnveloped(t testing.TB, doc *etree.Document, key crypto.Signer, m Signa
 // Signature going into wsse:Security, as in AS4.
 func signSOAP(t testing.TB, doc *etree.Document, key crypto.Signer, m SignatureMethod, keyInfo *etree.Element) *etree.Element {
 	t.Helper()
+	return signSOAPWith(t, doc, key, m, keyInfo, TransformExcC14N)
+}
+
+// signSOAPWith is signSOAP with the references' canonicalization transform chosen.
+func signSOAPWith(t testing.TB, doc *etree.Document, key crypto.Signer, m SignatureMethod, keyInfo *etree.Element, tr Transform) *etree.Element {
+	t.Helper()
 	ids, err := xmlsafe.IndexIDs(doc.Root(), xmlsafe.AttrName{Space: nsWSU, Local: "Id"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var refs []Reference
 	for _, id := range []string{"msg-1", "body-1"} {
-		ts := []Transform{TransformExcC14N}
+		ts := []Transform{tr}
 		var prefixes []string
-		if id == "body-1" {
+		if id == "body-1" && tr == TransformExcC14N {
 			prefixes = []string{"S12"}
 		}
 		d, err := DigestElement(ids[id], ts, prefixes, SHA256, nil)
@@ -167,8 +173,8 @@ func TestSignEnvelopedInteropXmlsec1(t *testing.T) {
 }
 
 // TestSignSOAPInteropXmlsec1: exc-c14n #id references (with PrefixLists) in
-// a WS-Security header, RSA-SHA256 and ECDSA-SHA256, verified by xmlsec1
-// with the ids declared through --id-attr.
+// a WS-Security header, RSA-SHA256 and ECDSA-SHA256, and inclusive c14n #id
+// references, verified by xmlsec1 with the ids declared through --id-attr.
 func TestSignSOAPInteropXmlsec1(t *testing.T) {
 	xmlsec1 := extool.Need(t, "xmlsec1")
 	ap := demopki.ForTest(t).Leaf("ap-a")
@@ -182,16 +188,20 @@ func TestSignSOAPInteropXmlsec1(t *testing.T) {
 	}
 	for _, c := range []struct {
 		m       SignatureMethod
+		tr      Transform
 		key     crypto.Signer
 		pub     crypto.PublicKey
 		keyFlag string
 		keyPEM  []byte
 	}{
-		{RSASHA256, ap.Key, ap.Cert.PublicKey, "--pubkey-cert-pem", certPEM(ap.Cert)},
-		{ECDSASHA256, ec, &ec.PublicKey, "--pubkey-pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecDER})},
+		{RSASHA256, TransformExcC14N, ap.Key, ap.Cert.PublicKey, "--pubkey-cert-pem", certPEM(ap.Cert)},
+		{ECDSASHA256, TransformExcC14N, ec, &ec.PublicKey, "--pubkey-pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecDER})},
+		// Inclusive c14n of #id subtrees: the apex inherits namespaces and
+		// the nearest xml:lang (Header's "en", not Envelope's "sv").
+		{RSASHA256, TransformC14N10, ap.Key, ap.Cert.PublicKey, "--pubkey-cert-pem", certPEM(ap.Cert)},
 	} {
 		doc := parseDoc(t, soapDoc)
-		signSOAP(t, doc, c.key, c.m, nil)
+		signSOAPWith(t, doc, c.key, c.m, nil, c.tr)
 		signed := roundTrip(t, doc)
 		v, err := verifyOwn(t, signed, c.pub, Policy{})
 		if err != nil {
