@@ -77,6 +77,12 @@ func (ka KeyAgreement) withDefaults() (KeyAgreement, error) {
 	if ka.KeyLength == 0 {
 		ka.KeyLength = n
 	}
+	// ⚠U spec-facts.md §g / §k 24: KeyLength is read as bytes, but a sender that wrote the
+	// bits (128 for kw-aes128) is understood too. The HKDF output's first n bytes do not
+	// depend on the length asked for (RFC 5869 §2.3), so this cannot change the key.
+	if ka.KeyLength == 8*n {
+		ka.KeyLength = n
+	}
 	// The derived key is the key-encryption key of Wrap, so its length is fixed by Wrap.
 	if ka.KeyLength != n {
 		return ka, fmt.Errorf("hkdf key length %d bytes for %s (needs %d): %w", ka.KeyLength, ka.Wrap, n, ErrKeySize)

@@ -240,6 +240,10 @@ func TestX25519RFC7748(t *testing.T) {
 	if err != nil || !bytes.Equal(got, cek) {
 		t.Fatalf("unwrap = %x, %v", got, err)
 	}
+	ka.KeyLength = 128 // stated in bits: same key (RFC 5869 §2.3 prefix property)
+	if got, err := ka.Unwrap(alice, bob.PublicKey(), wrapped); err != nil || !bytes.Equal(got, cek) {
+		t.Fatalf("unwrap with KeyLength in bits = %x, %v", got, err)
+	}
 	ka.Info = []byte("x") // a different Info derives a different KEK
 	if _, err := ka.Unwrap(alice, bob.PublicKey(), wrapped); err != ErrDecrypt {
 		t.Errorf("wrong info: err = %v, want ErrDecrypt", err)
@@ -294,8 +298,11 @@ func TestKeyAgreementRoundTrip(t *testing.T) {
 	if _, _, _, err := AS4KeyAgreement().WrapFor(p.PublicKey(), make([]byte, 16)); !errors.Is(err, ErrKeySize) {
 		t.Errorf("x25519 to a P-256 key: %v", err)
 	}
-	if _, _, _, err := (KeyAgreement{KeyLength: 128}).WrapFor(x.PublicKey(), make([]byte, 16)); !errors.Is(err, ErrKeySize) {
-		t.Errorf("KeyLength in bits: %v", err)
+	if _, _, used, err := (KeyAgreement{KeyLength: 128}).WrapFor(x.PublicKey(), make([]byte, 16)); err != nil || used.KeyLength != 16 {
+		t.Errorf("KeyLength in bits: %d, %v", used.KeyLength, err)
+	}
+	if _, _, _, err := (KeyAgreement{KeyLength: 24}).WrapFor(x.PublicKey(), make([]byte, 16)); !errors.Is(err, ErrKeySize) {
+		t.Errorf("KeyLength 24 for kw-aes128: %v", err)
 	}
 	if _, _, _, err := (KeyAgreement{KDF: ConcatKDF}).WrapFor(x.PublicKey(), make([]byte, 16)); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("ConcatKDF: %v", err)
