@@ -23,7 +23,7 @@ func BenchmarkServerSignedMetadata(b *testing.B) {
 	p, _ := smp.ParseParticipant("0203:kommun-b.se")
 	reg := &smp.Registration{Participant: p,
 		Services: []smp.Service{{Document: smp.Identifier{Scheme: smp.SchemeDocument, Value: smp.DocumentSDKMessage},
-			Process: smp.Identifier{Scheme: smp.SchemeProcess, Value: smp.ProcessNone},
+			Process:   smp.Identifier{Scheme: smp.SchemeProcess, Value: smp.ProcessNone},
 			Endpoints: []smp.Endpoint{{TransportProfile: smp.TransportProfileSDK, URI: "https://ap-b.localhost/as4", CertificateDER: pki.Leaf("ap-b").Cert.Raw}}}},
 		Certificates: []certpub.Certificate{{Use: certpub.Signing, Cert: pki.Leaf("org-b").Cert}, {Use: certpub.Encryption, Cert: pki.Leaf("org-b").Cert}}}
 	st.Put(context.Background(), reg)
