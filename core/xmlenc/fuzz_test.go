@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdh"
 	"crypto/rand"
+	"os"
 	"testing"
 
 	"github.com/beevik/etree"
@@ -19,6 +20,18 @@ func fuzzSeeds(f *testing.F) {
 		doc.SetRoot(detach(el))
 		b, _ := doc.WriteToBytes()
 		f.Add(b)
+	}
+	if raw, err := os.ReadFile("testdata/domibus_MSHAS4Request.xml"); err == nil {
+		if doc, err := xmlsafe.ParseBytes(raw, xmlsafe.DefaultLimits); err == nil {
+			for _, name := range []string{"EncryptedKey", "EncryptedData"} {
+				if el := find(doc.Root(), Namespace, name); el != nil {
+					d := etree.NewDocument()
+					d.SetRoot(detach(el))
+					b, _ := d.WriteToBytes()
+					f.Add(b)
+				}
+			}
+		}
 	}
 	priv, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	w, eph, used, err := AS4KeyAgreement().WrapFor(priv.PublicKey(), make([]byte, 16))
