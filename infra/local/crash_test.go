@@ -34,7 +34,6 @@ import (
 const (
 	crashEnvDir  = "BREVDUVA_CRASH_DIR"
 	crashEnvRun  = "BREVDUVA_CRASH_RUN"
-	crashKills   = 20
 	crashTenant  = "crash"
 	crashMailbox = "urn:fdc:crash:box"
 )

@@ -29,6 +29,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 	ctx := context.Background()
 
 	t.Run("RegisterThenSeen", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		exp := clk.Now().Add(24 * time.Hour)
 		register(t, in.Port, greq("t1", "m1", exp), false)
@@ -38,6 +39,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 	})
 
 	t.Run("Expiry", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		register(t, in.Port, greq("t1", "m1", clk.Now().Add(time.Hour)), false)
 		clk.Advance(59 * time.Minute)
@@ -49,6 +51,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 	})
 
 	t.Run("ExpiryNotInFuture", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		for _, exp := range []time.Time{clk.Now(), clk.Now().Add(-time.Second), {}} {
 			_, err := in.Port.Register(ctx, greq("t1", "m1", exp))
@@ -58,6 +61,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 	})
 
 	t.Run("ConcurrentRegisterOneWins", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		exp := clk.Now().Add(time.Hour)
 		for round := range 5 {
@@ -85,6 +89,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 	})
 
 	t.Run("ConcurrentReRegisterAfterExpiryOneWins", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		register(t, in.Port, greq("t1", "m1", clk.Now().Add(time.Minute)), false)
 		clk.Advance(time.Hour)
@@ -110,6 +115,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 	})
 
 	t.Run("TenantIsolation", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		exp := clk.Now().Add(time.Hour)
 		register(t, in.Port, greq("tenant-a", "m1", exp), false)
@@ -120,6 +126,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 	})
 
 	t.Run("InvalidKeys", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		for _, k := range badKeys {
 			_, err := in.Port.Register(ctx, greq(k.tenant, k.id, clk.Now().Add(time.Hour)))
@@ -128,6 +135,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 	})
 
 	t.Run("Sweep", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		sw, ok := in.Port.(msh.GuardSweeper)
 		if !ok {
@@ -158,6 +166,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 	})
 
 	t.Run("Durable", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")

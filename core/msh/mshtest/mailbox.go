@@ -64,6 +64,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 	const addr = "urn:fdc:kommun-b.se:bygglov"
 
 	t.Run("DeliverGet", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := sampleMail("t1", addr, "m1")
 		noErr(t, "Deliver", in.Port.Deliver(ctx, m))
@@ -77,6 +78,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 	})
 
 	t.Run("DeliverOnce", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := sampleMail("t1", addr, "m1")
 		noErr(t, "Deliver", in.Port.Deliver(ctx, m))
@@ -94,6 +96,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 	})
 
 	t.Run("ConcurrentDeliverOnce", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -120,6 +123,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 	})
 
 	t.Run("ListInDeliveryOrderWithPaging", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		var want []string
 		for i := range 25 {
@@ -158,6 +162,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 	})
 
 	t.Run("MarkRead", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		m := sampleMail("t1", addr, "m1")
 		noErr(t, "Deliver", in.Port.Deliver(ctx, m))
@@ -188,6 +193,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 	})
 
 	t.Run("AddressIsolation", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		other := "urn:fdc:kommun-b.se:socialtjanst"
 		noErr(t, "Deliver", in.Port.Deliver(ctx, sampleMail("t1", addr, "m1")))
@@ -201,6 +207,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 	})
 
 	t.Run("TenantIsolation", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		a := sampleMail("tenant-a", addr, "m1")
 		noErr(t, "Deliver(A)", in.Port.Deliver(ctx, a))
@@ -225,6 +232,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 	})
 
 	t.Run("Invalid", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		for _, k := range badKeys {
 			isErr(t, "Deliver("+k.name+")", in.Port.Deliver(ctx, sampleMail(k.tenant, addr, k.id)), msh.ErrInvalid)
@@ -245,6 +253,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 	})
 
 	t.Run("Durable", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")

@@ -44,6 +44,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 	ctx := context.Background()
 
 	t.Run("PutGetRoundTrip", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		for _, id := range []string{"m1", "urn:uuid:6f1c2d3e-0000-4000-8000-000000000001@ap-a.example.se", "åäö ≠ ascii <&>"} {
 			m := sampleInbound("t1", id)
@@ -57,6 +58,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 	})
 
 	t.Run("MinimalRecord", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := msh.InboundMessage{MessageKey: msh.MessageKey{Tenant: "t1", MessageID: "bare"}}
 		noErr(t, "PutInbound", in.Port.PutInbound(ctx, m))
@@ -68,6 +70,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 	})
 
 	t.Run("NotFound", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		got, err := in.Port.GetInbound(ctx, msh.MessageKey{Tenant: "t1", MessageID: "missing"})
 		isErr(t, "GetInbound(missing)", err, msh.ErrNotFound)
@@ -77,6 +80,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 	})
 
 	t.Run("DuplicateKeepsFirst", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		first := sampleInbound("t1", "m1")
 		noErr(t, "PutInbound", in.Port.PutInbound(ctx, first))
@@ -92,6 +96,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 	})
 
 	t.Run("ConcurrentPutOneWins", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		var (
 			wg     sync.WaitGroup
@@ -127,6 +132,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 	})
 
 	t.Run("TenantIsolation", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		a := sampleInbound("tenant-a", "shared-id")
 		noErr(t, "PutInbound(A)", in.Port.PutInbound(ctx, a))
@@ -147,6 +153,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 	})
 
 	t.Run("InvalidKeys", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		for _, k := range badKeys {
 			m := sampleInbound(k.tenant, k.id)
@@ -157,6 +164,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 	})
 
 	t.Run("TooLarge", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := sampleInbound("t1", "big")
 		m.Receipt = make([]byte, msh.MaxRecordBytes)
@@ -168,6 +176,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 	})
 
 	t.Run("Durable", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")
@@ -214,6 +223,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	ctx := context.Background()
 
 	t.Run("CreateGet", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := sampleOutbound("t1", "o1")
 		m.Version = 42 // ignored: the store sets 1
@@ -230,6 +240,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("CreateRefusesNonInitialState", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		for _, st := range []msh.State{msh.StateSubmitted, msh.StateAccepted, msh.StateRetrieved, "BOGUS", ""} {
 			m := sampleOutbound("t1", "o-"+string(st))
@@ -239,6 +250,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("NotFound", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		_, err := in.Port.GetOutbound(ctx, msh.MessageKey{Tenant: "t1", MessageID: "nope"})
 		isErr(t, "GetOutbound(missing)", err, msh.ErrNotFound)
@@ -251,6 +263,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("DuplicateKeepsFirst", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
@@ -266,6 +279,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("SwapCompareAndSwap", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
@@ -288,6 +302,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("TransitionLifecycle", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
@@ -331,6 +346,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("TransitionFromMismatch", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
@@ -341,6 +357,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("ConcurrentSwapOneWins", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
@@ -368,6 +385,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("ConcurrentTransitionsExactlyOneState", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
@@ -405,6 +423,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("ConcurrentUpdatesNoneLost", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
@@ -436,6 +455,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("TenantIsolation", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		a := sampleOutbound("tenant-a", "o1")
 		noErr(t, "CreateOutbound(A)", in.Port.CreateOutbound(ctx, a))
@@ -457,6 +477,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("InvalidAndTooLarge", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		for _, k := range badKeys {
 			m := sampleOutbound(k.tenant, k.id)
@@ -476,6 +497,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 	})
 
 	t.Run("Durable", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")

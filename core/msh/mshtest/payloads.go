@@ -65,6 +65,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	ctx := context.Background()
 
 	t.Run("PutOpenRoundTrip", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		for i, n := range []int{0, 1, 4096, 3<<20 + 7} {
 			data := pattern(byte(i), n)
@@ -81,6 +82,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("NotFound", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		rc, _, err := in.Port.OpenPayload(ctx, pkey("t1", "missing"))
 		isErr(t, "OpenPayload(missing)", err, msh.ErrNotFound)
@@ -90,6 +92,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("PutIfAbsent", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		k := pkey("t1", "p")
 		_, err := in.Port.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: k}, bytes.NewReader([]byte("first")))
@@ -102,6 +105,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("NoPartialPayloadVisible", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		k := pkey("t1", "slow")
 		data := pattern(9, 1<<20)
@@ -128,6 +132,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("ConcurrentPutsOneWins", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		k := pkey("t1", "race")
 		const size = 256 << 10
@@ -179,6 +184,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("SizeLimit", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		k := pkey("t1", "capped")
 		_, err := in.Port.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: k, Limit: 1000}, onlyReader{bytes.NewReader(pattern(1, 1001))})
@@ -190,6 +196,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("FailingBodyLeavesNothing", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		k := pkey("t1", "broken")
 		boom := errors.New("connection reset")
@@ -205,6 +212,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("CanceledContext", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		k := pkey("t1", "canceled")
 		cctx, cancel := context.WithCancel(ctx)
@@ -216,6 +224,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("TenantIsolation", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		_, err := in.Port.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: pkey("tenant-a", "doc")}, bytes.NewReader([]byte("A's")))
 		noErr(t, "PutPayload(A)", err)
@@ -240,6 +249,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("InvalidKeys", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		for _, k := range badKeys {
 			_, err := in.Port.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: pkey(k.tenant, k.id)}, bytes.NewReader(nil))
@@ -250,6 +260,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("Delete", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		d, ok := in.Port.(msh.PayloadDeleter)
 		if !ok {
@@ -267,6 +278,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 	})
 
 	t.Run("Durable", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")

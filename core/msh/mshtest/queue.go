@@ -36,6 +36,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	ctx := context.Background()
 
 	t.Run("EnqueueLeaseAck", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		it := qitem("t1", "job-1", time.Time{})
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, it))
@@ -53,6 +54,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	})
 
 	t.Run("NotBefore", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "later", clk.Now().Add(10*time.Minute))))
 		empty(t, in.Port, "t1")
@@ -65,6 +67,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	})
 
 	t.Run("ExpiredLeaseIsDueAgain", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "job", time.Time{})))
 		first := lease(t, in.Port, "t1", time.Minute)
@@ -84,6 +87,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	})
 
 	t.Run("Nack", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "job", time.Time{})))
 		l1 := lease(t, in.Port, "t1", time.Hour)
@@ -103,6 +107,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	})
 
 	t.Run("DeadLetterAfterMaxAttempts", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "poison", time.Time{})))
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "healthy", clk.Now().Add(time.Hour))))
@@ -140,6 +145,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	})
 
 	t.Run("DuplicatePendingID", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "job", time.Time{})))
 		isErr(t, "Enqueue(pending id)", in.Port.Enqueue(ctx, qitem("t1", "job", time.Time{})), msh.ErrDuplicate)
@@ -153,6 +159,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	})
 
 	t.Run("TenantIsolation", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		noErr(t, "Enqueue(A)", in.Port.Enqueue(ctx, qitem("tenant-a", "job", time.Time{})))
 		empty(t, in.Port, "tenant-b")
@@ -169,6 +176,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	})
 
 	t.Run("Invalid", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		for _, k := range badKeys {
 			isErr(t, "Enqueue("+k.name+")", in.Port.Enqueue(ctx, qitem(k.tenant, k.id, time.Time{})), msh.ErrInvalid)
@@ -184,6 +192,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	})
 
 	t.Run("ConcurrentWorkersEachItemOnce", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		const items = 120
 		for i := range items {
@@ -225,6 +234,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	})
 
 	t.Run("ConcurrentNackOneHolderAtATime", func(t *testing.T) {
+		t.Parallel()
 		in, _ := open(t, open_)
 		const items = 40
 		for i := range items {
@@ -286,6 +296,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 	})
 
 	t.Run("Durable", func(t *testing.T) {
+		t.Parallel()
 		in, clk := open(t, open_)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")

@@ -81,21 +81,21 @@ type All struct {
 // Run runs the suite of every port that has an opener, each as a subtest.
 func (a All) Run(t *testing.T) {
 	if a.InboundStore != nil {
-		t.Run("InboundStore", func(t *testing.T) { TestInboundStore(t, a.InboundStore) })
+		t.Run("InboundStore", func(t *testing.T) { t.Parallel(); TestInboundStore(t, a.InboundStore) })
 	}
 	if a.OutboxStore != nil {
-		t.Run("OutboxStore", func(t *testing.T) { TestOutboxStore(t, a.OutboxStore) })
+		t.Run("OutboxStore", func(t *testing.T) { t.Parallel(); TestOutboxStore(t, a.OutboxStore) })
 	}
 	if a.PayloadStore != nil {
-		t.Run("PayloadStore", func(t *testing.T) { TestPayloadStore(t, a.PayloadStore) })
+		t.Run("PayloadStore", func(t *testing.T) { t.Parallel(); TestPayloadStore(t, a.PayloadStore) })
 	}
 	if a.DuplicateGuard != nil {
-		t.Run("DuplicateGuard", func(t *testing.T) { TestDuplicateGuard(t, a.DuplicateGuard) })
+		t.Run("DuplicateGuard", func(t *testing.T) { t.Parallel(); TestDuplicateGuard(t, a.DuplicateGuard) })
 	}
 	if a.OutboundQueue != nil {
-		t.Run("OutboundQueue", func(t *testing.T) { TestOutboundQueue(t, a.OutboundQueue) })
+		t.Run("OutboundQueue", func(t *testing.T) { t.Parallel(); TestOutboundQueue(t, a.OutboundQueue) })
 	}
 	if a.Mailbox != nil {
-		t.Run("Mailbox", func(t *testing.T) { TestMailbox(t, a.Mailbox) })
+		t.Run("Mailbox", func(t *testing.T) { t.Parallel(); TestMailbox(t, a.Mailbox) })
 	}
 }
