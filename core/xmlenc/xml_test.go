@@ -214,12 +214,9 @@ func TestEncryptedKeyAgreementXML(t *testing.T) {
 		t.Fatal(err)
 	}
 	cek, _ := NewKey(AES128GCM)
-	w, eph, used, err := AS4KeyAgreement().WrapFor(priv.PublicKey(), cek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	used.Info = []byte("info") // any stated Info is honoured
-	w, eph, used, err = used.WrapFor(priv.PublicKey(), cek)
+	ka := AS4KeyAgreement()
+	ka.Info = []byte("info") // any stated Info is honoured
+	w, eph, used, err := ka.WrapFor(priv.PublicKey(), cek)
 	if err != nil {
 		t.Fatal(err)
 	}
