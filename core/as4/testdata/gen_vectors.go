@@ -119,6 +119,19 @@ func main() {
 	m.resign(a.Key, bkey)
 	emit("missing-attachment-reference", "EBMS:0103", p115, "the ds:Reference to the attachment removed and SignedInfo signed again", m.bytes())
 
+	// Sign-then-encrypt lets the encryption be undone without touching the
+	// signature: the attachment sent in clear, EncryptedKey/EncryptedData gone.
+	m = open(pack(good, payloads))
+	cek := m.cek(bkey)
+	pt, err := xmlenc.Decrypt(xmlenc.AES128GCM, cek, m.parts[0].data)
+	must(err)
+	m.parts[0].data, m.parts[0].ct = pt, "application/gzip"
+	for _, tag := range []string{"//xenc:EncryptedKey", "//xenc:EncryptedData"} {
+		el := m.find(tag)
+		el.Parent().RemoveChild(el)
+	}
+	emit("unencrypted-attachment", "EBMS:0103", p115, "attachment sent in clear (signature intact); the profile requires it encrypted", m.bytes())
+
 	m = open(pack(good, payloads))
 	sig := m.find("//ds:Signature")
 	sig.Parent().RemoveChild(sig)
