@@ -96,7 +96,7 @@ func (g *Guard) SweepExpired(ctx context.Context, tenant string, limit int) (int
 		for n < limit {
 			k, _ := exp.Cursor().First()
 			k = bytes.Clone(k)
-			if k == nil || len(k) < 8 || bytes.Compare(k[:8], nowKey) > 0 {
+			if len(k) < 8 || bytes.Compare(k[:8], nowKey) > 0 {
 				return nil
 			}
 			id := k[8:]
