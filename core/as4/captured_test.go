@@ -137,11 +137,12 @@ func TestInteropCapturedUserMessages(t *testing.T) {
 		want ebms.Code
 		why  string
 	}{
-		// phase4's negative samples carry a PartyId without type that is no URI (ebMS 3.0
-		// §5.2.2.4), so the header check refuses them before their intended fault; the
-		// bad gzip is checked in TestInteropWrongCompression, wrong algorithms by vectors.
-		{"WrongCompression.mime", ebms.ValueInconsistent, "PartyId without type"},
-		{"WrongSigningAlgorithm.xml", ebms.ValueInconsistent, "PartyId without type"},
+		// phase4's negative samples: WrongCompression.mime is unsigned and declares
+		// CompressionType application/rar, which ebms.ParseMessaging already refuses
+		// as EBMS:0003 (phase4 expects EBMS:0303 here; see TestInteropWrongCompression).
+		// WrongSigningAlgorithm.xml signs only the Body, with an unknown SignatureMethod.
+		{"WrongCompression.mime", ebms.ValueInconsistent, "CompressionType application/rar"},
+		{"WrongSigningAlgorithm.xml", ebms.PolicyNoncompliance, "eb:Messaging not signed, unknown signature method"},
 		{"SoapRequest.xml", ebms.PolicyNoncompliance, "the SOAP Body is not signed"},
 		// signed and encrypted for Domibus' blue_gw; the SOAP part alone lacks the attachments
 		{"MSHAS4Request.xml", ebms.FailedDecryption, "encrypted for another key"},
