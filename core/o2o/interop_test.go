@@ -3,10 +3,12 @@ package o2o
 import (
 	"bytes"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +165,73 @@ func TestSchematronOwnInterop(t *testing.T) {
 	check("DIGG-XHE-Business-Rules.xslt", xhes, "negative.xml")
 	receipts["negative.xml"] = bytes.Replace(receipts["receipta.xml"], []byte("ACCEPTED"), []byte("REJECTED"), 1)
 	check("DIGG-AppRes-Business-Rules.xslt", receipts, "negative.xml")
+}
+
+// sigTemplate is an enveloped XMLDSig template for xmlsec1 --sign (URI="", enveloped then
+// C14N 1.0, RSA-SHA256, SHA-256, certificate in KeyInfo).
+const sigTemplate = `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>`
+
+// encTemplate is an EncryptedData template for xmlsec1 --encrypt (content algorithm %s,
+// key transport rsa-oaep-mgf1p; xmlsec1 1.2 has no xmlenc11#rsa-oaep).
+const encTemplate = `<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element"><xenc:EncryptionMethod Algorithm="%s"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo><xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo><xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedData>`
+
+// TestXmlsec1ProducedInterop is the other direction: xmlsec1 encrypts the messagePayload
+// of an XHE (AES-256-CBC as DIGG, and AES-128-GCM, a variant the profile accepts) and
+// signs the XHE; Open verifies, decrypts and validates what xmlsec1 made.
+func TestXmlsec1ProducedInterop(t *testing.T) {
+	xmlsec1 := extool.Need(t, "xmlsec1")
+	s, pki := sealer(t)
+	b := pki.Leaf("org-b")
+	dir := t.TempDir()
+	x, err := s.Seal(read(t, "min.xml"), b.Cert, function)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An unsigned XHE with the plaintext payload and a signature template: our sealed XHE
+	// decrypted by xmlsec1 with its signature replaced.
+	kb, _ := demopki.KeyPEM(b.Key)
+	bKey := writePEM(t, dir, "b.key.pem", kb)
+	bCert := writePEM(t, dir, "b.cert.pem", demopki.CertPEM(b.Cert))
+	ka, _ := demopki.KeyPEM(s.Key)
+	aKey := writePEM(t, dir, "a.key.pem", ka)
+	aCert := writePEM(t, dir, "a.cert.pem", demopki.CertPEM(s.Cert))
+	os.WriteFile(filepath.Join(dir, "sealed.xml"), x, 0o644)
+	plain, err := exec.Command(xmlsec1, "--decrypt", "--privkey-pem", bKey, filepath.Join(dir, "sealed.xml")).Output()
+	if err != nil {
+		t.Fatalf("xmlsec1 --decrypt: %v", err)
+	}
+	i, j := bytes.Index(plain, []byte("<ds:Signature")), bytes.Index(plain, []byte("</ds:Signature>"))
+	if i < 0 || j < 0 {
+		t.Fatal("no signature in the decrypted XHE")
+	}
+	unsigned := append(append(append([]byte{}, plain[:i]...), sigTemplate...), plain[j+len("</ds:Signature>"):]...)
+	os.WriteFile(filepath.Join(dir, "unsigned.xml"), unsigned, 0o644)
+	for _, alg := range []string{"http://www.w3.org/2001/04/xmlenc#aes256-cbc", "http://www.w3.org/2009/xmlenc11#aes128-gcm"} {
+		tmpl := filepath.Join(dir, "tmpl.xml")
+		os.WriteFile(tmpl, []byte(fmt.Sprintf(encTemplate, alg)), 0o644)
+		session := "aes-256"
+		if strings.Contains(alg, "128") {
+			session = "aes-128"
+		}
+		enc, sig := filepath.Join(dir, "enc.xml"), filepath.Join(dir, "signed.xml")
+		if out, err := exec.Command(xmlsec1, "--encrypt", "--pubkey-cert-pem", bCert, "--session-key", session,
+			"--xml-data", filepath.Join(dir, "unsigned.xml"), "--node-xpath", "//*[local-name()='messagePayload']",
+			"--output", enc, tmpl).CombinedOutput(); err != nil {
+			t.Fatalf("%s: xmlsec1 --encrypt: %v\n%s", alg, err, out)
+		}
+		if out, err := exec.Command(xmlsec1, "--sign", "--privkey-pem", aKey+","+aCert, "--output", sig, enc).CombinedOutput(); err != nil {
+			t.Fatalf("%s: xmlsec1 --sign: %v\n%s", alg, err, out)
+		}
+		made, _ := os.ReadFile(sig)
+		if !bytes.Contains(made, []byte(alg)) || bytes.Contains(made, []byte("Teststring")) {
+			t.Fatalf("%s: xmlsec1 output is not what the test wants", alg)
+		}
+		got, err := opener(party{b.Cert, b.Key}).Open(made, Sender{Cert: s.Cert})
+		if err != nil {
+			t.Fatalf("%s: Open of xmlsec1's XHE: %v", alg, err)
+		}
+		if got.Message.Documents[0].Texts[0] != "Teststring" {
+			t.Fatalf("%s: %+v", alg, got.Message)
+		}
+	}
 }

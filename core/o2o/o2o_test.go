@@ -16,6 +16,7 @@ import (
 	"github.com/brevduva/brevduva/core/trust"
 	"github.com/brevduva/brevduva/core/xhe"
 	"github.com/brevduva/brevduva/core/xmldsig"
+	"github.com/brevduva/brevduva/core/xmlenc"
 	"github.com/brevduva/brevduva/core/xmlsafe"
 	"github.com/brevduva/brevduva/internal/demopki"
 )
@@ -376,4 +377,39 @@ func FuzzOpen(f *testing.F) {
 			t.Fatalf("error is not a rejection: %v", err)
 		}
 	})
+}
+
+// TestAcceptedVariants: a peer may use AES-GCM and RSA-OAEP with SHA-256 (spec-facts
+// §k 11); Open with DIGG's profile accepts them, and refuses what the profile does not list.
+func TestAcceptedVariants(t *testing.T) {
+	s, pki := sealer(t)
+	b := pki.Leaf("org-b")
+	for _, v := range []struct {
+		content xmlenc.Algorithm
+		kt      xmlenc.KeyTransport
+	}{
+		{xmlenc.AES128GCM, xmlenc.KeyTransport{Algorithm: xmlenc.RSAOAEP, Digest: xmldsig.SHA256, MGF: xmlenc.MGF1SHA256}},
+		{xmlenc.AES256GCM, xmlenc.KeyTransport{Algorithm: xmlenc.RSAOAEPMGF1P, Digest: xmldsig.SHA1}},
+		{xmlenc.AES128CBC, xmlenc.KeyTransport{Algorithm: xmlenc.RSAOAEP, Digest: xmldsig.SHA1, MGF: xmlenc.MGF1SHA1}},
+	} {
+		peer := *s
+		peer.Profile.Content, peer.Profile.KeyTransport = v.content, v.kt
+		x, err := peer.Seal(read(t, "min.xml"), b.Cert, function)
+		if err != nil {
+			t.Fatalf("%s/%s: seal: %v", v.content, v.kt.Algorithm, err)
+		}
+		if !bytes.Contains(x, []byte(v.content)) {
+			t.Fatalf("%s not emitted", v.content)
+		}
+		if _, err := opener(party{b.Cert, b.Key}).Open(x, Sender{Cert: s.Cert}); err != nil {
+			t.Fatalf("%s/%s: open: %v", v.content, v.kt.Algorithm, err)
+		}
+		strict := opener(party{b.Cert, b.Key})
+		strict.Profile.AcceptContent = []xmlenc.Algorithm{xmlenc.AES256CBC}
+		strict.Profile.Content = xmlenc.AES256CBC
+		if v.content != xmlenc.AES256CBC {
+			_, err := strict.Open(x, Sender{Cert: s.Cert})
+			wantRejection(t, err, kvittens.SIG, kvittens.DetailSecurity)
+		}
+	}
 }
