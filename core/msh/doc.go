@@ -1,7 +1,7 @@
-// Package msh implements the storage and state side of the ebMS 3.0 Message Service Handler
-// (OASIS ebMS 3.0 Core §3, §8.4 reception awareness and §8.5 duplicate detection as required
-// by the eDelivery AS4 1.15 Common Profile) and the outbound message statuses of DIGG's SDK
-// API MT/MK (messageStatus, spec-facts §i). It declares the ports the access point engine
+// Package msh implements the storage and state side of an ebMS 3.0 Message Service Handler:
+// the reception awareness (retries) and duplicate detection of the OASIS AS4 Profile of ebMS
+// 3.0, as the eDelivery AS4 1.15 Common Profile requires them (spec-facts §g), and the
+// outbound message statuses of DIGG's SDK API MT/MK (messageStatus, spec-facts §i). It declares the ports the access point engine
 // uses — InboundStore and OutboxStore (together MessageStore), PayloadStore, DuplicateGuard,
 // OutboundQueue, Mailbox and Clock — the outbox state machine (Transitions, Transition) and
 // the PMode reception-awareness retry schedule (ParseRetry, "12;4;CONSTANT").

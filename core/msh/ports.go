@@ -56,7 +56,7 @@ type PayloadDeleter interface {
 	DeletePayload(ctx context.Context, k PayloadKey) error
 }
 
-// DuplicateGuard detects duplicate AS4 MessageIds (ebMS 3.0 §8.5, AS4 duplicate detection).
+// DuplicateGuard detects duplicate AS4 MessageIds (AS4 duplicate detection).
 type DuplicateGuard interface {
 	// Register records r.MessageID for r.Tenant until r.Expires and reports whether an
 	// unexpired registration already existed (seen = true: the existing one is left as it
@@ -105,7 +105,8 @@ type Mailbox interface {
 	// GetMail returns the item or ErrNotFound.
 	GetMail(ctx context.Context, k MailKey) (MailItem, error)
 	// ListMail returns one page of an address's items in delivery order. Items delivered
-	// while paging appear on a later page or not at all, never twice.
+	// while paging appear on a later page or not at all, never twice. A cursor that is not
+	// a MailPage.Next of this adapter is ErrInvalid; an unknown address is an empty page.
 	ListMail(ctx context.Context, r ListMailRequest) (MailPage, error)
 	// MarkRead sets ReadAt to r.At if the item is unread and returns the item; marking a read
 	// item again keeps the first ReadAt (idempotent). A missing item is ErrNotFound.

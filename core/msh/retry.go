@@ -113,3 +113,14 @@ func (p RetryPolicy) Next(first time.Time, attempts int) (time.Time, bool) {
 	}
 	return first.Add(d), true
 }
+
+// AfterFailure is the outbox step after send attempt number attempts (the first send is 1),
+// begun at first, failed without a receipt: SCHEDULED_FOR_RESEND with the time the next
+// attempt is due, or MESSAGE_EXCHANGE_ERROR and the zero time when the retries are spent
+// (the producer is then told EBMS:0301 MissingReceipt).
+func (p RetryPolicy) AfterFailure(first time.Time, attempts int) (State, time.Time) {
+	if next, ok := p.Next(first, attempts); ok {
+		return StateScheduledForResend, next
+	}
+	return StateMessageExchangeError, time.Time{}
+}

@@ -117,3 +117,24 @@ func FuzzParseRetry(f *testing.F) {
 		}
 	})
 }
+
+func TestAfterFailure(t *testing.T) {
+	p, _ := msh.ParseRetry("12;4;CONSTANT")
+	first := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	for attempts := 1; attempts <= 4; attempts++ {
+		st, at := p.AfterFailure(first, attempts)
+		if st != msh.StateScheduledForResend || !at.Equal(first.Add(time.Duration(attempts)*3*time.Minute)) {
+			t.Errorf("after attempt %d: %s at %v", attempts, st, at)
+		}
+		if !msh.Allowed(msh.StateSubmitted, st) {
+			t.Errorf("SUBMITTED → %s is not in the table", st)
+		}
+	}
+	if st, at := p.AfterFailure(first, 5); st != msh.StateMessageExchangeError || !at.IsZero() {
+		t.Errorf("after the fifth send: %s at %v, want MESSAGE_EXCHANGE_ERROR", st, at)
+	}
+	once, _ := msh.ParseRetry("0;0;CONSTANT")
+	if st, _ := once.AfterFailure(first, 1); st != msh.StateMessageExchangeError {
+		t.Errorf("no retries: %s", st)
+	}
+}
