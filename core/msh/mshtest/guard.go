@@ -25,12 +25,12 @@ func register(t *testing.T, g msh.DuplicateGuard, r msh.GuardRequest, want bool)
 
 // TestDuplicateGuard is the contract suite of msh.DuplicateGuard (and of msh.GuardSweeper
 // when the adapter has it).
-func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
+func TestDuplicateGuard(t *testing.T, opener Opener[msh.DuplicateGuard]) {
 	ctx := context.Background()
 
 	t.Run("RegisterThenSeen", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		exp := clk.Now().Add(24 * time.Hour)
 		register(t, in.Port, greq("t1", "m1", exp), false)
 		register(t, in.Port, greq("t1", "m1", exp), true)
@@ -40,7 +40,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 
 	t.Run("Expiry", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		register(t, in.Port, greq("t1", "m1", clk.Now().Add(time.Hour)), false)
 		clk.Advance(59 * time.Minute)
 		register(t, in.Port, greq("t1", "m1", clk.Now().Add(10*time.Hour)), true)
@@ -52,7 +52,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 
 	t.Run("ExpiryNotInFuture", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		for _, exp := range []time.Time{clk.Now(), clk.Now().Add(-time.Second), {}} {
 			_, err := in.Port.Register(ctx, greq("t1", "m1", exp))
 			isErr(t, fmt.Sprint("Register(expires ", exp, ")"), err, msh.ErrInvalid)
@@ -62,7 +62,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 
 	t.Run("ConcurrentRegisterOneWins", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		exp := clk.Now().Add(time.Hour)
 		for round := range 5 {
 			id := fmt.Sprint("race-", round)
@@ -90,7 +90,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 
 	t.Run("ConcurrentReRegisterAfterExpiryOneWins", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		register(t, in.Port, greq("t1", "m1", clk.Now().Add(time.Minute)), false)
 		clk.Advance(time.Hour)
 		var wg sync.WaitGroup
@@ -116,7 +116,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 
 	t.Run("TenantIsolation", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		exp := clk.Now().Add(time.Hour)
 		register(t, in.Port, greq("tenant-a", "m1", exp), false)
 		register(t, in.Port, greq("tenant-b", "m1", exp), false)
@@ -127,7 +127,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 
 	t.Run("InvalidKeys", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		for _, k := range badKeys {
 			_, err := in.Port.Register(ctx, greq(k.tenant, k.id, clk.Now().Add(time.Hour)))
 			isErr(t, "Register("+k.name+")", err, msh.ErrInvalid)
@@ -136,7 +136,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 
 	t.Run("Sweep", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		sw, ok := in.Port.(msh.GuardSweeper)
 		if !ok {
 			t.Skip("adapter has no GuardSweeper")
@@ -167,7 +167,7 @@ func TestDuplicateGuard(t *testing.T, open_ Opener[msh.DuplicateGuard]) {
 
 	t.Run("Durable", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")
 		}

@@ -59,13 +59,13 @@ func listAll(t *testing.T, mb msh.Mailbox, tenant, addr string, limit int) []str
 }
 
 // TestMailbox is the contract suite of msh.Mailbox.
-func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
+func TestMailbox(t *testing.T, opener Opener[msh.Mailbox]) {
 	ctx := context.Background()
 	const addr = "urn:fdc:kommun-b.se:bygglov"
 
 	t.Run("DeliverGet", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := sampleMail("t1", addr, "m1")
 		noErr(t, "Deliver", in.Port.Deliver(ctx, m))
 		got, err := in.Port.GetMail(ctx, m.MailKey)
@@ -79,7 +79,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 
 	t.Run("DeliverOnce", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := sampleMail("t1", addr, "m1")
 		noErr(t, "Deliver", in.Port.Deliver(ctx, m))
 		again := sampleMail("t1", addr, "m1")
@@ -97,7 +97,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 
 	t.Run("ConcurrentDeliverOnce", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		wins := 0
@@ -124,7 +124,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 
 	t.Run("ListInDeliveryOrderWithPaging", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		var want []string
 		for i := range 25 {
 			// ids deliberately not in lexical order
@@ -163,7 +163,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 
 	t.Run("MarkRead", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		m := sampleMail("t1", addr, "m1")
 		noErr(t, "Deliver", in.Port.Deliver(ctx, m))
 		clk.Advance(time.Hour)
@@ -194,7 +194,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 
 	t.Run("AddressIsolation", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		other := "urn:fdc:kommun-b.se:socialtjanst"
 		noErr(t, "Deliver", in.Port.Deliver(ctx, sampleMail("t1", addr, "m1")))
 		noErr(t, "Deliver", in.Port.Deliver(ctx, sampleMail("t1", other, "m2")))
@@ -208,7 +208,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 
 	t.Run("TenantIsolation", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		a := sampleMail("tenant-a", addr, "m1")
 		noErr(t, "Deliver(A)", in.Port.Deliver(ctx, a))
 		kb := msh.MailKey{Tenant: "tenant-b", Address: addr, MessageID: "m1"}
@@ -233,7 +233,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 
 	t.Run("Invalid", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		for _, k := range badKeys {
 			isErr(t, "Deliver("+k.name+")", in.Port.Deliver(ctx, sampleMail(k.tenant, addr, k.id)), msh.ErrInvalid)
 			isErr(t, "Deliver(address: "+k.name+")", in.Port.Deliver(ctx, sampleMail(k.tenant, k.id, "m1")), msh.ErrInvalid)
@@ -254,7 +254,7 @@ func TestMailbox(t *testing.T, open_ Opener[msh.Mailbox]) {
 
 	t.Run("Durable", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")
 		}

@@ -40,12 +40,12 @@ func sameInbound(a, b msh.InboundMessage) bool {
 }
 
 // TestInboundStore is the contract suite of msh.InboundStore.
-func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
+func TestInboundStore(t *testing.T, opener Opener[msh.InboundStore]) {
 	ctx := context.Background()
 
 	t.Run("PutGetRoundTrip", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		for _, id := range []string{"m1", "urn:uuid:6f1c2d3e-0000-4000-8000-000000000001@ap-a.example.se", "åäö ≠ ascii <&>"} {
 			m := sampleInbound("t1", id)
 			noErr(t, "PutInbound", in.Port.PutInbound(ctx, m))
@@ -59,7 +59,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 
 	t.Run("MinimalRecord", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := msh.InboundMessage{MessageKey: msh.MessageKey{Tenant: "t1", MessageID: "bare"}}
 		noErr(t, "PutInbound", in.Port.PutInbound(ctx, m))
 		got, err := in.Port.GetInbound(ctx, m.MessageKey)
@@ -71,7 +71,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 
 	t.Run("NotFound", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		got, err := in.Port.GetInbound(ctx, msh.MessageKey{Tenant: "t1", MessageID: "missing"})
 		isErr(t, "GetInbound(missing)", err, msh.ErrNotFound)
 		if got.MessageID != "" {
@@ -81,7 +81,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 
 	t.Run("DuplicateKeepsFirst", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		first := sampleInbound("t1", "m1")
 		noErr(t, "PutInbound", in.Port.PutInbound(ctx, first))
 		second := sampleInbound("t1", "m1")
@@ -97,7 +97,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 
 	t.Run("ConcurrentPutOneWins", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		var (
 			wg     sync.WaitGroup
 			mu     sync.Mutex
@@ -133,7 +133,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 
 	t.Run("TenantIsolation", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		a := sampleInbound("tenant-a", "shared-id")
 		noErr(t, "PutInbound(A)", in.Port.PutInbound(ctx, a))
 		_, err := in.Port.GetInbound(ctx, msh.MessageKey{Tenant: "tenant-b", MessageID: "shared-id"})
@@ -154,7 +154,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 
 	t.Run("InvalidKeys", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		for _, k := range badKeys {
 			m := sampleInbound(k.tenant, k.id)
 			isErr(t, "PutInbound("+k.name+")", in.Port.PutInbound(ctx, m), msh.ErrInvalid)
@@ -165,7 +165,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 
 	t.Run("TooLarge", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := sampleInbound("t1", "big")
 		m.Receipt = make([]byte, msh.MaxRecordBytes)
 		isErr(t, "PutInbound(oversize)", in.Port.PutInbound(ctx, m), msh.ErrTooLarge)
@@ -177,7 +177,7 @@ func TestInboundStore(t *testing.T, open_ Opener[msh.InboundStore]) {
 
 	t.Run("Durable", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")
 		}
@@ -219,12 +219,12 @@ func sameOutbound(a, b msh.OutboundMessage) bool {
 
 // TestOutboxStore is the contract suite of msh.OutboxStore, including msh.Transition
 // running on top of it.
-func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
+func TestOutboxStore(t *testing.T, opener Opener[msh.OutboxStore]) {
 	ctx := context.Background()
 
 	t.Run("CreateGet", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := sampleOutbound("t1", "o1")
 		m.Version = 42 // ignored: the store sets 1
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
@@ -241,7 +241,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("CreateRefusesNonInitialState", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		for _, st := range []msh.State{msh.StateSubmitted, msh.StateAccepted, msh.StateRetrieved, "BOGUS", ""} {
 			m := sampleOutbound("t1", "o-"+string(st))
 			m.State = st
@@ -251,7 +251,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("NotFound", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		_, err := in.Port.GetOutbound(ctx, msh.MessageKey{Tenant: "t1", MessageID: "nope"})
 		isErr(t, "GetOutbound(missing)", err, msh.ErrNotFound)
 		_, err = in.Port.SwapOutbound(ctx, msh.SwapRequest{Expect: 1, Next: sampleOutbound("t1", "nope")})
@@ -264,7 +264,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("DuplicateKeepsFirst", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
 		_, err := msh.Transition(ctx, in.Port, msh.TransitionRequest{MessageKey: m.MessageKey, To: msh.StateScheduled, At: T0})
@@ -280,7 +280,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("SwapCompareAndSwap", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
 		next := m
@@ -303,7 +303,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("TransitionLifecycle", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
 		path := []msh.State{msh.StateScheduled, msh.StateSubmitted, msh.StateScheduledForResend, msh.StateSubmitted, msh.StateWaitingForReceipt, msh.StateAccepted}
@@ -347,7 +347,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("TransitionFromMismatch", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
 		_, err := msh.Transition(ctx, in.Port, msh.TransitionRequest{MessageKey: m.MessageKey, From: msh.StateSubmitted, To: msh.StateWaitingForReceipt, At: T0})
@@ -358,7 +358,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("ConcurrentSwapOneWins", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
 		var wg sync.WaitGroup
@@ -386,7 +386,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("ConcurrentTransitionsExactlyOneState", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
 		for _, to := range []msh.State{msh.StateScheduled, msh.StateSubmitted} {
@@ -424,7 +424,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("ConcurrentUpdatesNoneLost", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		m := sampleOutbound("t1", "o1")
 		noErr(t, "CreateOutbound", in.Port.CreateOutbound(ctx, m))
 		var wg sync.WaitGroup
@@ -456,7 +456,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("TenantIsolation", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		a := sampleOutbound("tenant-a", "o1")
 		noErr(t, "CreateOutbound(A)", in.Port.CreateOutbound(ctx, a))
 		kb := msh.MessageKey{Tenant: "tenant-b", MessageID: "o1"}
@@ -478,7 +478,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("InvalidAndTooLarge", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		for _, k := range badKeys {
 			m := sampleOutbound(k.tenant, k.id)
 			isErr(t, "CreateOutbound("+k.name+")", in.Port.CreateOutbound(ctx, m), msh.ErrInvalid)
@@ -498,7 +498,7 @@ func TestOutboxStore(t *testing.T, open_ Opener[msh.OutboxStore]) {
 
 	t.Run("Durable", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")
 		}

@@ -61,12 +61,12 @@ func (f *failingReader) Read(p []byte) (int, error) {
 
 // TestPayloadStore is the contract suite of msh.PayloadStore (and of msh.PayloadDeleter
 // when the adapter has it).
-func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
+func TestPayloadStore(t *testing.T, opener Opener[msh.PayloadStore]) {
 	ctx := context.Background()
 
 	t.Run("PutOpenRoundTrip", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		for i, n := range []int{0, 1, 4096, 3<<20 + 7} {
 			data := pattern(byte(i), n)
 			k := pkey("t1", "m1/part-"+string(rune('a'+i)))
@@ -83,7 +83,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("NotFound", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		rc, _, err := in.Port.OpenPayload(ctx, pkey("t1", "missing"))
 		isErr(t, "OpenPayload(missing)", err, msh.ErrNotFound)
 		if rc != nil {
@@ -93,7 +93,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("PutIfAbsent", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		k := pkey("t1", "p")
 		_, err := in.Port.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: k}, bytes.NewReader([]byte("first")))
 		noErr(t, "PutPayload", err)
@@ -106,7 +106,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("NoPartialPayloadVisible", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		k := pkey("t1", "slow")
 		data := pattern(9, 1<<20)
 		pr, pw := io.Pipe()
@@ -133,7 +133,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("ConcurrentPutsOneWins", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		k := pkey("t1", "race")
 		const size = 256 << 10
 		var (
@@ -185,7 +185,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("SizeLimit", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		k := pkey("t1", "capped")
 		_, err := in.Port.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: k, Limit: 1000}, onlyReader{bytes.NewReader(pattern(1, 1001))})
 		isErr(t, "PutPayload(limit+1)", err, msh.ErrTooLarge)
@@ -197,7 +197,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("FailingBodyLeavesNothing", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		k := pkey("t1", "broken")
 		boom := errors.New("connection reset")
 		_, err := in.Port.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: k}, &failingReader{data: pattern(2, 100_000), err: boom})
@@ -213,7 +213,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("CanceledContext", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		k := pkey("t1", "canceled")
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
@@ -225,7 +225,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("TenantIsolation", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		_, err := in.Port.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: pkey("tenant-a", "doc")}, bytes.NewReader([]byte("A's")))
 		noErr(t, "PutPayload(A)", err)
 		_, err = in.Port.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: pkey("tenant-a", "../tenant-b/doc2")}, bytes.NewReader([]byte("A's traversal")))
@@ -250,7 +250,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("InvalidKeys", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		for _, k := range badKeys {
 			_, err := in.Port.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: pkey(k.tenant, k.id)}, bytes.NewReader(nil))
 			isErr(t, "PutPayload("+k.name+")", err, msh.ErrInvalid)
@@ -261,7 +261,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("Delete", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		d, ok := in.Port.(msh.PayloadDeleter)
 		if !ok {
 			t.Skip("adapter has no PayloadDeleter")
@@ -279,7 +279,7 @@ func TestPayloadStore(t *testing.T, open_ Opener[msh.PayloadStore]) {
 
 	t.Run("Durable", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")
 		}

@@ -32,12 +32,12 @@ func empty(t *testing.T, q msh.OutboundQueue, tenant string) {
 
 // TestOutboundQueue is the contract suite of msh.OutboundQueue (and of msh.DeadLetters
 // when the adapter has it). It opens queues with Env.MaxAttempts = SuiteMaxAttempts.
-func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
+func TestOutboundQueue(t *testing.T, opener Opener[msh.OutboundQueue]) {
 	ctx := context.Background()
 
 	t.Run("EnqueueLeaseAck", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		it := qitem("t1", "job-1", time.Time{})
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, it))
 		l := lease(t, in.Port, "t1", time.Minute)
@@ -55,7 +55,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 
 	t.Run("NotBefore", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "later", clk.Now().Add(10*time.Minute))))
 		empty(t, in.Port, "t1")
 		clk.Advance(10*time.Minute - time.Second)
@@ -68,7 +68,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 
 	t.Run("ExpiredLeaseIsDueAgain", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "job", time.Time{})))
 		first := lease(t, in.Port, "t1", time.Minute)
 		clk.Advance(59 * time.Second)
@@ -88,7 +88,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 
 	t.Run("Nack", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "job", time.Time{})))
 		l1 := lease(t, in.Port, "t1", time.Hour)
 		noErr(t, "Nack", in.Port.Nack(ctx, msh.NackRequest{LeaseRef: msh.LeaseRef{Tenant: "t1", Handle: l1.Handle}, Delay: 5 * time.Minute}))
@@ -108,7 +108,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 
 	t.Run("DeadLetterAfterMaxAttempts", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "poison", time.Time{})))
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "healthy", clk.Now().Add(time.Hour))))
 		for i := 1; i <= SuiteMaxAttempts; i++ {
@@ -146,7 +146,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 
 	t.Run("DuplicatePendingID", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", "job", time.Time{})))
 		isErr(t, "Enqueue(pending id)", in.Port.Enqueue(ctx, qitem("t1", "job", time.Time{})), msh.ErrDuplicate)
 		l := lease(t, in.Port, "t1", time.Minute)
@@ -160,7 +160,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 
 	t.Run("TenantIsolation", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		noErr(t, "Enqueue(A)", in.Port.Enqueue(ctx, qitem("tenant-a", "job", time.Time{})))
 		empty(t, in.Port, "tenant-b")
 		la := lease(t, in.Port, "tenant-a", time.Minute)
@@ -177,7 +177,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 
 	t.Run("Invalid", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		for _, k := range badKeys {
 			isErr(t, "Enqueue("+k.name+")", in.Port.Enqueue(ctx, qitem(k.tenant, k.id, time.Time{})), msh.ErrInvalid)
 		}
@@ -193,7 +193,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 
 	t.Run("ConcurrentWorkersEachItemOnce", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		const items = 120
 		for i := range items {
 			noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", fmt.Sprintf("job-%03d", i), time.Time{})))
@@ -235,7 +235,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 
 	t.Run("ConcurrentNackOneHolderAtATime", func(t *testing.T) {
 		t.Parallel()
-		in, _ := open(t, open_)
+		in, _ := open(t, opener)
 		const items = 40
 		for i := range items {
 			noErr(t, "Enqueue", in.Port.Enqueue(ctx, qitem("t1", fmt.Sprintf("job-%03d", i), time.Time{})))
@@ -297,7 +297,7 @@ func TestOutboundQueue(t *testing.T, open_ Opener[msh.OutboundQueue]) {
 
 	t.Run("Durable", func(t *testing.T) {
 		t.Parallel()
-		in, clk := open(t, open_)
+		in, clk := open(t, opener)
 		if in.Reopen == nil {
 			t.Skip("adapter has no Reopen")
 		}
