@@ -15,8 +15,8 @@ import (
 
 // EncryptElement encrypts el as XML Encryption 1.1 §4.2 Type=#Element and returns the
 // xenc:EncryptedData that replaces el; the caller swaps it in. el is serialised as it is,
-// on a detached copy that also declares the namespaces el uses but inherits, so the
-// decrypted octets parse on their own. keyInfo (may be nil) goes into ds:KeyInfo, e.g.
+// with every namespace declaration in scope from its ancestors added to its start tag, so
+// the decrypted octets parse on their own. keyInfo (may be nil) goes into ds:KeyInfo, e.g.
 // the xenc:EncryptedKey of DIGG's O2O layer. el is not modified.
 func EncryptElement(el *etree.Element, alg Algorithm, cek []byte, keyInfo *etree.Element) (*etree.Element, error) {
 	d, err := EncryptElementData(el, alg, cek, keyInfo)
@@ -43,9 +43,34 @@ func EncryptElementData(el *etree.Element, alg Algorithm, cek []byte, keyInfo *e
 	return &EncryptedData{Type: string(TypeElement), Algorithm: alg, KeyInfo: keyInfo, CipherValue: ct}, nil
 }
 
+// serialize writes el as it is, adding to its start tag every namespace declaration in
+// scope from its ancestors (as inclusive c14n does), so that prefixes used in names and
+// in content (QName values such as xsi:type) all resolve when the octets are parsed alone.
 func serialize(el *etree.Element) ([]byte, error) {
+	c := el.Copy()
+	own := map[string]bool{}
+	for _, a := range c.Attr {
+		if xmlsafe.IsNamespaceDecl(a) {
+			own[declPrefix(a)] = true
+		}
+	}
+	var decls []etree.Attr
+	for p, uri := range inScope(el.Parent()) {
+		if own[p] || p == "xml" {
+			continue
+		}
+		if p == "" {
+			if uri != "" {
+				decls = append(decls, etree.Attr{Key: "xmlns", Value: uri})
+			}
+			continue
+		}
+		decls = append(decls, etree.Attr{Space: "xmlns", Key: p, Value: uri})
+	}
+	sortAttrs(decls)
+	c.Attr = append(decls, c.Attr...)
 	doc := etree.NewDocument()
-	doc.SetRoot(detach(el))
+	doc.SetRoot(c)
 	var buf bytes.Buffer
 	if _, err := doc.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("serialize: %w", err)

@@ -223,14 +223,19 @@ func inScope(el *etree.Element) map[string]string {
 			if !xmlsafe.IsNamespaceDecl(a) {
 				continue
 			}
-			p := a.Key
-			if a.Space == "" {
-				p = ""
-			}
+			p := declPrefix(a)
 			if _, seen := m[p]; !seen {
 				m[p] = a.Value
 			}
 		}
 	}
 	return m
+}
+
+// declPrefix is the prefix a namespace declaration binds ("" for xmlns="...").
+func declPrefix(a etree.Attr) string {
+	if a.Space == "" {
+		return ""
+	}
+	return a.Key
 }
