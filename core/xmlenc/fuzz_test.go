@@ -113,3 +113,31 @@ func FuzzDecrypt(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecryptedElement: the parser of decrypted #Element plaintext (parseInContext)
+// never panics, and what it accepts stands alone: it re-parses without the context.
+func FuzzDecryptedElement(f *testing.F) {
+	f.Add([]byte(`<p:a xmlns:q="urn:q" b="1"><c/>text</p:a>`))
+	f.Add([]byte(`<?xml version="1.0"?><a xmlns=""/>`))
+	f.Add([]byte(`<p:a/><p:b/>`))
+	ctx := map[string]string{"p": "urn:p", "": "urn:d"}
+	lim := xmlsafe.Limits{MaxBytes: 1 << 16, MaxDepth: 16, MaxAttrs: 16, MaxAttrLen: 1024, MaxElements: 1000}
+	f.Fuzz(func(t *testing.T, plain []byte) {
+		el, err := parseInContext(plain, ctx, lim)
+		if err != nil {
+			return
+		}
+		if el == nil || el.Parent() != nil {
+			t.Fatal("nil or attached element without error")
+		}
+		doc := etree.NewDocument()
+		doc.SetRoot(el)
+		b, err := doc.WriteToBytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := xmlsafe.ParseBytes(b, xmlsafe.DefaultLimits); err != nil {
+			t.Fatalf("accepted element does not stand alone: %v\n%s", err, b)
+		}
+	})
+}

@@ -117,7 +117,9 @@ func (kt KeyTransport) Wrap(pub *rsa.PublicKey, cek []byte) ([]byte, error) {
 
 // Unwrap decrypts wrapped with d, which must be an RSA key: a *rsa.PrivateKey or any
 // crypto.Decrypter (KMS, HSM) that accepts *rsa.OAEPOptions with Hash and MGFHash. An
-// OAEP failure is ErrDecrypt without detail.
+// OAEP failure is ErrDecrypt without detail; a receiver should answer it exactly as it
+// answers a failed content decryption (XML Encryption 1.1 security considerations on
+// chosen-ciphertext attacks and error messages).
 func (kt KeyTransport) Unwrap(d crypto.Decrypter, wrapped []byte) ([]byte, error) {
 	opts, err := kt.Options()
 	if err != nil {
