@@ -51,4 +51,14 @@
 // receipt. A guard hit whose GetInbound is ErrNotFound means an earlier attempt crashed
 // before it stored anything and sent no receipt: process the message again. A PutInbound
 // ErrDuplicate means another attempt won: answer with the stored receipt.
+//
+// # The send path
+//
+// Enqueue the work item (ID = MessageId) before CreateOutbound: a crash between the two
+// leaves an item whose worker finds no outbox record (ErrNotFound) and acks it, while the
+// other order would leave a SCHEDULED message that nothing ever sends. A worker that leases
+// an item whose message is SUBMITTED is looking at a crashed attempt: SUBMITTED →
+// SCHEDULED_FOR_RESEND → SUBMITTED, counting the attempt. After a failed attempt
+// RetryPolicy.AfterFailure gives the next state and time (Nack with that delay); the queue's
+// own MaxAttempts is only the poison-message backstop and should exceed the PMode retries.
 package msh

@@ -11,7 +11,7 @@ import (
 	"github.com/brevduva/brevduva/core/msh/mshtest"
 )
 
-var t0 = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+var t0 = time.Date(2030, 6, 15, 10, 0, 0, 0, time.UTC)
 
 // racingStore changes the record behind the caller's back before each of the first n swaps,
 // as a concurrent worker would.

@@ -27,8 +27,9 @@ type Instance[P any] struct {
 // Opener opens a fresh, empty adapter for one subtest and registers its cleanup with t.
 type Opener[P any] func(t *testing.T, env Env) Instance[P]
 
-// T0 is the suites' starting time.
-var T0 = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+// T0 is the suites' starting time, years away from the wall clock, so that an adapter that
+// reads time.Now instead of Env.Clock fails the expiry and visibility checks.
+var T0 = time.Date(2030, 6, 15, 10, 0, 0, 0, time.UTC)
 
 // SuiteMaxAttempts is the Env.MaxAttempts the queue suite uses.
 const SuiteMaxAttempts = 3
