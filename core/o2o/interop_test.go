@@ -118,7 +118,8 @@ func TestXmlsec1OwnInterop(t *testing.T) {
 }
 
 // TestSchematronOwnInterop runs DIGG's compiled XHE and receipt schematrons with Saxon-HE
-// on the XHEs Brevduva emits (a sealed message, receipts) and on the receipts inside.
+// on the XHEs Brevduva emits (a sealed message, receipts) and on the receipts inside, and
+// xmllint with the OASIS XHE 1.0 schema on the XHEs.
 func TestSchematronOwnInterop(t *testing.T) {
 	java := extool.Need(t, "java")
 	jar := extool.NeedJar(t, "Saxon-HE.jar")
@@ -163,6 +164,16 @@ func TestSchematronOwnInterop(t *testing.T) {
 		}
 	}
 	check("DIGG-XHE-Business-Rules.xslt", xhes, "negative.xml")
+	// The same XHEs are valid under the OASIS XHE 1.0 schema DIGG ships (libxml2).
+	xmllint := extool.Need(t, "xmllint")
+	xsd, _ := filepath.Abs("../xhe/testdata/xsd/XHE-1.0.xsd")
+	for n, b := range xhes {
+		p := filepath.Join(t.TempDir(), n)
+		os.WriteFile(p, b, 0o644)
+		if out, err := exec.Command(xmllint, "--noout", "--schema", xsd, p).CombinedOutput(); err != nil {
+			t.Errorf("xmllint XHE-1.0.xsd on %s: %v\n%s", n, err, out)
+		}
+	}
 	receipts["negative.xml"] = bytes.Replace(receipts["receipta.xml"], []byte("ACCEPTED"), []byte("REJECTED"), 1)
 	check("DIGG-AppRes-Business-Rules.xslt", receipts, "negative.xml")
 }

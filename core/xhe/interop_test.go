@@ -86,3 +86,40 @@ func TestSchematronInterop(t *testing.T) {
 		}
 	}
 }
+
+// XHEXSDValid reports whether xmllint (libxml2) finds b valid under the OASIS XHE 1.0
+// schema DIGG ships (testdata/xsd/XHE-1.0.xsd), with its output. Exported to tests of
+// this package only.
+func xheXSDValid(t *testing.T, b []byte) (bool, string) {
+	t.Helper()
+	xmllint := extool.Need(t, "xmllint")
+	p := filepath.Join(t.TempDir(), "x.xml")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	xsd, _ := filepath.Abs("testdata/xsd/XHE-1.0.xsd")
+	out, err := exec.Command(xmllint, "--noout", "--schema", xsd, p).CombinedOutput()
+	return err == nil, string(out)
+}
+
+// TestXSDInterop: DIGG's XHEs and the XHE this package builds are valid under the OASIS
+// XHE 1.0 schema (xmllint), and an element out of order is not.
+func TestXSDInterop(t *testing.T) {
+	for _, f := range []string{"XHE-tm-base.xml", "XHE-NonXML-tm-base.xml", "xhe_unencrypted.embedded.xml", "as4_xhe_encrypted.embedded.xml"} {
+		if ok, out := xheXSDValid(t, mustRead(t, f)); !ok {
+			t.Errorf("%s: %s", f, out)
+		}
+	}
+	built, _ := sample().Document().WriteToBytes()
+	if ok, out := xheXSDValid(t, built); !ok {
+		t.Errorf("built: %s", out)
+	}
+	bad := strings.Replace(string(built), "<xhb:XHEVersionID>1.0</xhb:XHEVersionID><xhb:CustomizationID>urn:fdc:digg.se:edelivery:xhe:1</xhb:CustomizationID>",
+		"<xhb:CustomizationID>urn:fdc:digg.se:edelivery:xhe:1</xhb:CustomizationID><xhb:XHEVersionID>1.0</xhb:XHEVersionID>", 1)
+	if bad == string(built) {
+		t.Fatal("mutation did not apply")
+	}
+	if ok, _ := xheXSDValid(t, []byte(bad)); ok {
+		t.Error("xmllint accepted XHEVersionID after CustomizationID")
+	}
+}
