@@ -22,7 +22,8 @@ import (
 // wsse:SecurityTokenReference in WS-Security). Element accepts either the ds:KeyInfo
 // element itself or a single element to put in one; ParseEncryptedKey returns a detached
 // copy of the ds:KeyInfo element (nil if absent), with the namespace declarations it needs.
-// RecipientKeyInfo is the same for xenc:RecipientKeyInfo inside the AgreementMethod.
+// RecipientKeyInfo is the same for xenc:RecipientKeyInfo inside the AgreementMethod. With
+// Agreement, ds:KeyInfo holds the AgreementMethod only and KeyInfo is not used.
 type EncryptedKey struct {
 	ID               string
 	Recipient        string
