@@ -25,6 +25,7 @@ import (
 
 	"github.com/brevduva/brevduva/core/as4"
 	"github.com/brevduva/brevduva/core/ebms"
+	"github.com/brevduva/brevduva/core/pmode"
 	"github.com/brevduva/brevduva/core/trust"
 	"github.com/brevduva/brevduva/core/xmldsig"
 	"github.com/brevduva/brevduva/core/xmlsafe"
@@ -172,9 +173,9 @@ func as4Trust(caFile, at string) (*trust.Store, error) {
 func as4ProfileForKey(k any) as4.Profile {
 	switch k.(type) {
 	case ed25519.PrivateKey, *ecdh.PrivateKey:
-		return as4.Profile{ID: "edelivery-2.0"}
+		return pmode.EDelivery20()
 	}
-	return as4.Profile{ID: "edelivery-1.15"}
+	return pmode.EDelivery115()
 }
 
 // as4ReadMessage reads a message file: MIME headers, blank line, body.
@@ -250,8 +251,9 @@ func as4Pack(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, as4Usage)
 		return 2
 	}
-	if *profile != "edelivery-1.15" && *profile != "edelivery-2.0" {
-		return as4Fail(stderr, "pack", fmt.Errorf("--profile %q: want edelivery-1.15 or edelivery-2.0", *profile), 2)
+	prof, err := pmode.ByID(*profile)
+	if err != nil {
+		return as4Fail(stderr, "pack", fmt.Errorf("--profile: %w", err), 2)
 	}
 	k, err := as4Key(*keyF)
 	if err != nil {
@@ -291,7 +293,7 @@ func as4Pack(args []string, stdout, stderr io.Writer) int {
 			{Name: "finalRecipient", Type: as4ParticipantTyp, Value: *finalRcpt},
 		},
 	}
-	p := &as4.Packer{Profile: as4.Profile{ID: *profile}, Sender: as4.Sender{Key: signer, Cert: cert}, Recipient: rc, Now: time.Now}
+	p := &as4.Packer{Profile: prof, Sender: as4.Sender{Key: signer, Cert: cert}, Recipient: rc, Now: time.Now}
 	var buf bytes.Buffer
 	ct, sent, err := p.Pack(&buf, um, pls)
 	if err != nil {
@@ -567,14 +569,17 @@ func as4VerifyReceipt(args []string, stdout, stderr io.Writer) int {
 // CA it trusts (eDelivery AS4 2.0 CAs have Ed25519 keys); --profile overrides.
 func as4ProfileForCA(st *trust.Store, override string) as4.Profile {
 	if override != "" {
-		return as4.Profile{ID: override}
+		if p, err := pmode.ByID(override); err == nil {
+			return p
+		}
+		return as4.Profile{ID: override} // fails in as4 with the profile named
 	}
 	for _, r := range st.Roots {
 		if _, ok := r.PublicKey.(ed25519.PublicKey); ok {
-			return as4.Profile{ID: "edelivery-2.0"}
+			return pmode.EDelivery20()
 		}
 	}
-	return as4.Profile{ID: "edelivery-1.15"}
+	return pmode.EDelivery115()
 }
 
 func as4UUID() string {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/brevduva/brevduva/core/as4"
 	"github.com/brevduva/brevduva/core/ebms"
+	"github.com/brevduva/brevduva/core/pmode"
 	"github.com/brevduva/brevduva/core/trust"
 	"github.com/brevduva/brevduva/internal/demopki"
 	"github.com/brevduva/brevduva/internal/x25519cert"
@@ -46,7 +47,7 @@ func world115(t testing.TB) *world {
 		return party{signKey: l.Key, signCert: l.Cert, encCert: l.Cert,
 			rcpt: as4.Recipient{Cert: l.Cert, Decrypter: l.Key.(crypto.Decrypter)}}
 	}
-	return &world{profile: as4.Profile{ID: "edelivery-1.15"}, a: mk("ap-a"), b: mk("ap-b"),
+	return &world{profile: pmode.EDelivery115(), a: mk("ap-a"), b: mk("ap-b"),
 		roots: []*x509.Certificate{pki.CA("ap-ca").Cert.Cert}}
 }
 
@@ -84,7 +85,7 @@ func world20(t testing.TB) *world {
 			ed20Err = err
 			return
 		}
-		ed20 = &world{profile: as4.Profile{ID: "edelivery-2.0"}, a: a, b: b, roots: []*x509.Certificate{ca.Cert.Cert}}
+		ed20 = &world{profile: pmode.EDelivery20(), a: a, b: b, roots: []*x509.Certificate{ca.Cert.Cert}}
 	})
 	if ed20Err != nil {
 		t.Fatal(ed20Err)

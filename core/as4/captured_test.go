@@ -19,6 +19,7 @@ import (
 	"github.com/brevduva/brevduva/core/c14n"
 	"github.com/brevduva/brevduva/core/ebms"
 	"github.com/brevduva/brevduva/core/mime"
+	"github.com/brevduva/brevduva/core/pmode"
 	"github.com/brevduva/brevduva/core/soap"
 	"github.com/brevduva/brevduva/core/trust"
 	"github.com/brevduva/brevduva/core/wssec"
@@ -101,7 +102,7 @@ func TestInteropCapturedSignals(t *testing.T) {
 			ct, body := capturedMessage(t, tc.file)
 			st := trust.NewStore(tc.roots, at(tc.at))
 			st.Pinned = tc.pin
-			v := &as4.SignalVerifier{Profile: as4.Profile{ID: "edelivery-1.15"}, Trust: st, Known: tc.known}
+			v := &as4.SignalVerifier{Profile: pmode.EDelivery115(), Trust: st, Known: tc.known}
 			vs, err := v.Verify(ct, bytes.NewReader(body))
 			if tc.want == "" {
 				if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/brevduva/brevduva/core/ebms"
 	"github.com/brevduva/brevduva/core/mime"
+	"github.com/brevduva/brevduva/core/pmode"
 	"github.com/brevduva/brevduva/core/soap"
 	"github.com/brevduva/brevduva/core/wssec"
 	"github.com/brevduva/brevduva/core/xmldsig"
@@ -150,8 +151,14 @@ func (p *Packer) Pack(w io.Writer, um *ebms.UserMessage, payloads []Payload) (co
 	if err != nil {
 		return "", nil, fmt.Errorf("as4: pack: sign: %w", err)
 	}
-	if err := s.encrypt(sec, parts, p.Recipient, newID); err != nil {
-		return "", nil, fmt.Errorf("as4: pack: encrypt: %w", err)
+	if s.encryptParts {
+		if err := s.encrypt(sec, parts, p.Recipient, newID); err != nil {
+			return "", nil, fmt.Errorf("as4: pack: encrypt: %w", err)
+		}
+	} else {
+		for i := range parts {
+			parts[i].wire, parts[i].wireType = parts[i].data, parts[i].contentType
+		}
 	}
 	root, err := env.Bytes()
 	if err != nil {
@@ -191,8 +198,17 @@ type packedPart struct {
 
 // sign adds BST (+ Timestamp) and ds:Signature to sec and returns copies of the ds:Reference elements.
 func (s suite) sign(sec *etree.Element, env *soap.Envelope, mel *etree.Element, mid, bodyID string, parts []packedPart, snd Sender, now time.Time, newID func() string) ([]*etree.Element, error) {
-	bstID := "X509-" + newID()
-	sec.AddChild(wssec.NewBinarySecurityToken(bstID, snd.Cert))
+	var str *etree.Element
+	switch s.emitToken {
+	case pmode.TokenSKI:
+		str = wssec.NewSKISTR(snd.Cert)
+	case pmode.TokenIssuerSerial:
+		str = wssec.NewIssuerSerialSTR(snd.Cert)
+	default: // pmode.TokenBST (spec-facts §k 9)
+		bstID := "X509-" + newID()
+		sec.AddChild(wssec.NewBinarySecurityToken(bstID, snd.Cert))
+		str = wssec.NewReferenceSTR(bstID)
+	}
 	var refs []xmldsig.Reference
 	excl := []xmldsig.Transform{xmldsig.Transform(s.c14n)}
 	if s.timestamp > 0 {
@@ -229,7 +245,7 @@ func (s suite) sign(sec *etree.Element, env *soap.Envelope, mel *etree.Element, 
 			DigestMethod: s.digest, DigestValue: d})
 	}
 	sig, err := xmldsig.Sign(sec, -1, snd.Key, refs, xmldsig.SignOptions{
-		Method: s.method, C14N: s.c14n, ID: "SIG-" + newID(), KeyInfo: wssec.NewReferenceSTR(bstID),
+		Method: s.method, C14N: s.c14n, ID: "SIG-" + newID(), KeyInfo: str,
 	})
 	if err != nil {
 		return nil, err

@@ -159,7 +159,7 @@ func (v *SignalVerifier) Verify(contentType string, body io.Reader) (*VerifiedSi
 	if err != nil {
 		return nil, err
 	}
-	if err := sr.require(rc, mel); err != nil {
+	if err := sr.require(rc, mel, s.require); err != nil {
 		return nil, err
 	}
 	m, err := ebms.ParseMessaging(sr.messaging)

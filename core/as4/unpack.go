@@ -18,6 +18,7 @@ import (
 	"github.com/brevduva/brevduva/core/c14n"
 	"github.com/brevduva/brevduva/core/ebms"
 	"github.com/brevduva/brevduva/core/mime"
+	"github.com/brevduva/brevduva/core/pmode"
 	"github.com/brevduva/brevduva/core/soap"
 	"github.com/brevduva/brevduva/core/trust"
 	"github.com/brevduva/brevduva/core/wssec"
@@ -227,7 +228,7 @@ func (u *Unpacker) Unpack(contentType string, body io.Reader) (*Verified, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := precheck(rc, sec, mel); err != nil {
+	if err := precheck(rc, sec, mel, s.require); err != nil {
 		return nil, err
 	}
 	if err := u.decrypt(sec, rc, s); err != nil {
@@ -237,7 +238,7 @@ func (u *Unpacker) Unpack(contentType string, body io.Reader) (*Verified, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := sr.require(rc, mel); err != nil {
+	if err := sr.require(rc, mel, s.require); err != nil {
 		return nil, err
 	}
 	// Act only on the verified element from here on.
@@ -306,7 +307,7 @@ func security(env *soap.Envelope) (*wssec.Security, map[string]*etree.Element, e
 // precheck fails fast, before any decryption, when the (still unverified)
 // SignedInfo does not even list the parts the profile requires signed
 // (AS4_CP_TA12). The binding check on the verified signature is require.
-func precheck(rc *received, sec *wssec.Security, mel *etree.Element) error {
+func precheck(rc *received, sec *wssec.Security, mel *etree.Element, req pmode.SignedParts) error {
 	sig, err := xmldsig.ParseSignature(sec.Signature)
 	if err != nil {
 		return ebErr(ebms.FailedAuthentication, "ds:Signature", err)
@@ -321,16 +322,41 @@ func precheck(rc *received, sec *wssec.Security, mel *etree.Element) error {
 		}
 		listed[r.URI] = true
 	}
-	for what, el := range map[string]*etree.Element{"eb:Messaging": mel, "SOAP Body": rc.env.Body} {
-		id, _ := wssec.WSUID(el)
-		if id == "" || !listed["#"+id] {
-			return ebErr(ebms.PolicyNoncompliance, what+" is not signed", nil)
+	for _, p := range []struct {
+		what string
+		el   *etree.Element
+		req  bool
+	}{{"eb:Messaging", mel, req.Messaging}, {"SOAP Body", rc.env.Body, req.Body}} {
+		if id, _ := wssec.WSUID(p.el); p.req && (id == "" || !listed["#"+id]) {
+			return ebErr(ebms.PolicyNoncompliance, p.what+" is not signed", nil)
 		}
 	}
 	for _, cid := range rc.order {
-		if !listed["cid:"+cid] {
+		if req.Attachments && !listed["cid:"+cid] {
 			return ebErr(ebms.PolicyNoncompliance, fmt.Sprintf("attachment %q is not signed", cid), nil)
 		}
+	}
+	return nil
+}
+
+// checkTokenForm refuses a SecurityTokenReference form the profile does not
+// accept (pmode AcceptTokenReferences; spec-facts §k 9).
+func (s suite) checkTokenForm(keyInfo *etree.Element) error {
+	var form pmode.TokenReference
+	for _, str := range xmlsafe.Children(keyInfo, wssec.NSWSSE, "SecurityTokenReference") {
+		for _, c := range str.ChildElements() {
+			switch {
+			case xmlsafe.Is(c, wssec.NSWSSE, "Reference"):
+				form = pmode.TokenBST
+			case xmlsafe.Is(c, wssec.NSWSSE, "KeyIdentifier"):
+				form = pmode.TokenSKI
+			case xmlsafe.Is(c, xmldsig.Namespace, "X509Data"):
+				form = pmode.TokenIssuerSerial
+			}
+		}
+	}
+	if form == "" || !slices.Contains(s.tokens, form) {
+		return ebErr(ebms.PolicyNoncompliance, fmt.Sprintf("token reference form %q not accepted", form), nil)
 	}
 	return nil
 }
@@ -491,13 +517,15 @@ func verifySignature(rc *received, sec *wssec.Security, ids map[string]*etree.El
 	if sig.KeyInfo == nil {
 		return nil, ebErr(ebms.FailedAuthentication, "ds:Signature without KeyInfo", nil)
 	}
+	if err := s.checkTokenForm(sig.KeyInfo); err != nil {
+		return nil, err
+	}
 	signer, err := sec.ResolveSTR(sig.KeyInfo, known)
 	if err != nil {
 		return nil, ebErr(ebms.FailedAuthentication, "signing certificate", err)
 	}
 	res := &resolver{ids: xmldsig.IDResolver{Root: rc.env.Root, IDs: ids, Signature: sec.Signature}, parts: rc.parts}
-	pol := xmldsig.Policy{Methods: s.signs, Digests: s.digests, C14N: []c14n.Method{s.c14n}}
-	v, err := sig.Verify(signer.PublicKey, res, pol)
+	v, err := sig.Verify(signer.PublicKey, res, s.policy())
 	if err != nil {
 		if errors.Is(err, xmldsig.ErrPolicy) || errors.Is(err, xmldsig.ErrUnsupported) {
 			return nil, ebErr(ebms.PolicyNoncompliance, "signature algorithms", err)
@@ -524,15 +552,18 @@ func verifySignature(rc *received, sec *wssec.Security, ids map[string]*etree.El
 // demands (AS4_CP_TA12): eb:Messaging — the very element that is a child of
 // soap:Header and that the caller will read —, the SOAP Body and every
 // attachment.
-func (sr *sigResult) require(rc *received, mel *etree.Element) error {
-	if mel.Parent() != rc.env.Header || !sr.covered[mel] {
+func (sr *sigResult) require(rc *received, mel *etree.Element, req pmode.SignedParts) error {
+	if mel.Parent() != rc.env.Header {
+		return ebErr(ebms.InvalidHeader, "eb:Messaging is not a header block", nil)
+	}
+	if req.Messaging && !sr.covered[mel] {
 		return ebErr(ebms.PolicyNoncompliance, "eb:Messaging is not signed", nil)
 	}
-	if !sr.covered[rc.env.Body] {
+	if req.Body && !sr.covered[rc.env.Body] {
 		return ebErr(ebms.PolicyNoncompliance, "SOAP Body is not signed", nil)
 	}
 	for _, cid := range rc.order {
-		if !sr.cids[cid] {
+		if req.Attachments && !sr.cids[cid] {
 			return ebErr(ebms.PolicyNoncompliance, fmt.Sprintf("attachment %q is not signed", cid), nil)
 		}
 	}

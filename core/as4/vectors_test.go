@@ -16,6 +16,7 @@ import (
 
 	"github.com/brevduva/brevduva/core/as4"
 	"github.com/brevduva/brevduva/core/ebms"
+	"github.com/brevduva/brevduva/core/pmode"
 	"github.com/brevduva/brevduva/core/trust"
 	"github.com/brevduva/brevduva/internal/demopki"
 )
@@ -101,7 +102,11 @@ func vectorUnpacker(t testing.TB, v vector) *as4.Unpacker {
 		t.Fatalf("%s: at: %v", v.name, err)
 	}
 	clock := func() time.Time { return when }
-	u := &as4.Unpacker{Profile: as4.Profile{ID: v.profile}}
+	p, err := pmode.ByID(v.profile)
+	if err != nil {
+		t.Fatalf("%s: %v", v.name, err)
+	}
+	u := &as4.Unpacker{Profile: p}
 	switch v.profile {
 	case "edelivery-1.15":
 		u.Recipient = as4.Recipient{Cert: vectorCert(t, "ap-b.cert.pem"), Decrypter: vectorKey(t, "ap-b.key.pem").(crypto.Decrypter)}

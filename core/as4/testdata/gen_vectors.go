@@ -41,6 +41,7 @@ import (
 	"github.com/brevduva/brevduva/core/c14n"
 	"github.com/brevduva/brevduva/core/ebms"
 	"github.com/brevduva/brevduva/core/mime"
+	"github.com/brevduva/brevduva/core/pmode"
 	"github.com/brevduva/brevduva/core/wssec"
 	"github.com/brevduva/brevduva/core/xmldsig"
 	"github.com/brevduva/brevduva/core/xmlenc"
@@ -82,7 +83,7 @@ func main() {
 	must(err)
 	writePEM("ap-b.key.pem", kb)
 
-	p115 := as4.Profile{ID: "edelivery-1.15"}
+	p115 := pmode.EDelivery115()
 	packer := func(key crypto.Signer, cert *x509.Certificate) *as4.Packer {
 		return &as4.Packer{Profile: p115, Sender: as4.Sender{Key: key, Cert: cert}, Recipient: b.Cert,
 			Now: func() time.Time { return now }, Boundary: "MIMEBoundary_brevduva_vector"}
@@ -210,7 +211,7 @@ func main() {
 	xder, err := x509.MarshalPKCS8PrivateKey(xk)
 	must(err)
 	writePEM("x25519-b.key.pem", &pem.Block{Type: "PRIVATE KEY", Bytes: xder})
-	p20 := as4.Profile{ID: "edelivery-2.0"}
+	p20 := pmode.EDelivery20()
 	p2 := &as4.Packer{Profile: p20, Sender: as4.Sender{Key: edA.Key, Cert: edA.Cert}, Recipient: xc,
 		Now: func() time.Time { return now }, Boundary: "MIMEBoundary_brevduva_vector"}
 	emit("ok-2.0", "success", p20, "an eDelivery AS4 2.0 message (Ed25519, X25519 + HKDF + kw-aes128)", pack(p2, payloads))
