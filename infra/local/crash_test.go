@@ -78,7 +78,10 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := <-lines
-		_ = cmd.Wait()
+		_ = cmd.Wait() // "signal: killed"
+		if ps := cmd.ProcessState; ps.Exited() {
+			t.Fatalf("run %d: the child exited by itself (status %d) before the kill", run, ps.ExitCode())
+		}
 		acked.add(got)
 		crashVerify(t, dir, run, acked)
 	}
