@@ -249,6 +249,18 @@ func TestNegative(t *testing.T) {
 		_, err := opener(rb).Open(bad, pinned)
 		wantRejection(t, err, kvittens.SIG, kvittens.DetailSecurity)
 	})
+	t.Run("comment inside a signed value", func(t *testing.T) {
+		// Comments are outside the signature (C14N without comments); one that splits
+		// HandlingServiceID must neither break the signature nor truncate the value.
+		commented := bytes.Replace(good, []byte(">test.function<"), []byte(">test.<!-- x -->function<"), 1)
+		if bytes.Equal(commented, good) {
+			t.Fatal("mutation did not apply")
+		}
+		got, err := opener(rb).Open(commented, pinned)
+		if err != nil || got.Envelope.HandlingServiceID != function {
+			t.Fatalf("Open = %+v, %v", got, err)
+		}
+	})
 	t.Run("wrong recipient key", func(t *testing.T) {
 		a := pki.Leaf("org-a")
 		_, err := (&Opener{Decrypter: a.Key.(crypto.Decrypter), Profile: DIGGProfile(), Now: time.Now}).Open(good, pinned)

@@ -101,7 +101,7 @@ func children(el *etree.Element, local string) []*etree.Element {
 
 func text(el *etree.Element, local string) string {
 	if c := child(el, local); c != nil {
-		return c.Text()
+		return stringValue(c)
 	}
 	return ""
 }

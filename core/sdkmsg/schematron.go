@@ -210,16 +210,16 @@ func checkContent(root *etree.Element) []kvittens.Violation {
 		el, loc := n.el, n.loc
 		switch {
 		case isT(el, "extension") && (parentIs(el, "senderID") || parentIs(el, "recipientID")):
-			if !strings.HasPrefix(el.Text(), ParticipantPrefix) {
+			if !strings.HasPrefix(stringValue(el), ParticipantPrefix) {
 				out = append(out, invariant(RuleParticipant0203, loc,
-					"In %s/tns:extension, value should be set to \"0203:domain-example.se\" but was %s.", el.Parent().Tag, clip(el.Text())))
+					"In %s/tns:extension, value should be set to \"0203:domain-example.se\" but was %s.", el.Parent().Tag, clip(stringValue(el))))
 			}
 		case isT(el, "documents") && parentIs(el, "messageBody"):
 			if countT(el, "ContentText")+countT(el, "ContentFiles") == 0 {
 				out = append(out, invariant(RuleDocumentContent, loc, "documents must carry at least one ContentText or ContentFiles"))
 			}
 		case isT(el, "content") && parentIs(el, "ContentFiles"):
-			if _, err := decodeBase64(el.Text()); err != nil {
+			if _, err := decodeBase64(stringValue(el)); err != nil {
 				out = append(out, invariant(RuleBase64, loc, "content is not base64 (RFC 4648): %v", err))
 			}
 		}

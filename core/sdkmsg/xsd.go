@@ -203,7 +203,7 @@ func checkSimple(el *etree.Element, st simpleType, loc string, out *[]kvittens.V
 		*out = append(*out, xsdViolation(loc, "element %s must have simple content", el.Tag))
 		return
 	}
-	v := el.Text()
+	v := stringValue(el)
 	switch st {
 	case tDateTime:
 		if !validDateTime(strings.TrimSpace(v)) {

@@ -223,7 +223,9 @@ func Validate(root *etree.Element) []kvittens.Violation {
 	return out
 }
 
-// Parse validates the XHE root and reads it. Envelope.Content points into root's tree.
+// Parse validates the XHE root and reads it. Values are XPath string values (all text
+// children), so a comment inserted into a signed value (comments are outside the
+// C14N-without-comments signature) cannot truncate what is read. Envelope.Content points into root's tree.
 // Violations give a *kvittens.Rejection (wrapped).
 func Parse(root *etree.Element) (*Envelope, error) {
 	if vs := Validate(root); len(vs) > 0 {
@@ -231,16 +233,16 @@ func Parse(root *etree.Element) (*Envelope, error) {
 	}
 	e := &Envelope{}
 	h := first(root, NSAggregate, "Header")
-	e.ID = normalizeSpace(first(h, NSBasic, "ID").Text())
-	e.CreationDateTime = strings.TrimSpace(first(h, NSBasic, "CreationDateTime").Text())
+	e.ID = normalizeSpace(stringValue(first(h, NSBasic, "ID")))
+	e.CreationDateTime = strings.TrimSpace(stringValue(first(h, NSBasic, "CreationDateTime")))
 	for _, c := range path([]*etree.Element{h}, agg("BusinessScope"), agg("BusinessScopeCriterion")) {
 		e.Scope = append(e.Scope, Criterion{
 			Type:  CriterionType(normalizeSpace(stringValue(first(c, NSBasic, "BusinessScopeCriterionTypeCode")))),
 			Value: normalizeSpace(stringValueOr(first(c, NSBasic, "BusinessScopeCriterionValue"))),
 		})
 	}
-	e.From = normalizeSpace(path([]*etree.Element{h}, agg("FromParty"), agg("PartyIdentification"), bas("ID"))[0].Text())
-	e.To = normalizeSpace(path([]*etree.Element{h}, agg("ToParty"), agg("PartyIdentification"), bas("ID"))[0].Text())
+	e.From = normalizeSpace(stringValue(path([]*etree.Element{h}, agg("FromParty"), agg("PartyIdentification"), bas("ID"))[0]))
+	e.To = normalizeSpace(stringValue(path([]*etree.Element{h}, agg("ToParty"), agg("PartyIdentification"), bas("ID"))[0]))
 	pl := path([]*etree.Element{root}, agg("Payloads"), agg("Payload"))[0]
 	e.DocumentTypeCode = normalizeSpace(stringValue(first(pl, NSBasic, "DocumentTypeCode")))
 	e.ContentTypeCode = normalizeSpace(stringValue(first(pl, NSBasic, "ContentTypeCode")))
@@ -253,7 +255,7 @@ func Parse(root *etree.Element) (*Envelope, error) {
 		if ch := pc.ChildElements(); len(ch) == 1 {
 			e.Content = ch[0]
 		} else {
-			e.ContentText = pc.Text()
+			e.ContentText = stringValue(pc)
 		}
 	}
 	return e, nil
