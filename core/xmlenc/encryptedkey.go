@@ -337,15 +337,16 @@ func parseHKDFParams(kdm *etree.Element, ka *KeyAgreement) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	if err := onlyChildren(p, [2]string{NamespaceDSigMore, "PRF"}, [2]string{NamespaceDSigMore, "Salt"},
+	if err := onlyChildren(p, [2]string{NamespaceDSigMore, "PRF"}, [2]string{Namespace11, "PRF"}, [2]string{NamespaceDSigMore, "Salt"},
 		[2]string{NamespaceDSigMore, "Info"}, [2]string{NamespaceDSigMore, "KeyLength"}); err != nil {
 		return err
 	}
-	prf, err := xmlsafe.Child(p, NamespaceDSigMore, "PRF")
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	// Santuario 4 writes dsig-more:PRF but looks for xenc11:PRF when reading; accept either.
+	prfs := append(xmlsafe.Children(p, NamespaceDSigMore, "PRF"), xmlsafe.Children(p, Namespace11, "PRF")...)
+	if len(prfs) != 1 {
+		return fmt.Errorf("HKDFParams with %d PRF: %w", len(prfs), ErrMalformed)
 	}
-	if ka.PRF, err = algorithm(prf); err != nil {
+	if ka.PRF, err = algorithm(prfs[0]); err != nil {
 		return err
 	}
 	if s, ok, err := optChild(p, NamespaceDSigMore, "Salt"); err != nil {
