@@ -610,6 +610,33 @@ func TestParseCodes(t *testing.T) {
 	}
 }
 
+func TestTimestamps(t *testing.T) {
+	for in, want := range map[string]string{
+		"2011-04-03T14:49:28.886Z":      "2011-04-03T14:49:28.886Z",
+		"2016-12-21T11:34:22.462+01:00": "2016-12-21T10:34:22.462Z",
+		"2017-06-13T13:36:35.320":       "2017-06-13T13:36:35.320Z", // no zone: UTC (ebMS 3.0 Core §5.2.2.1)
+		"2017-06-13T13:36:35Z":          "2017-06-13T13:36:35.000Z",
+		"2017-06-13T13:36:35.1234567Z":  "2017-06-13T13:36:35.1234567Z",
+	} {
+		got, err := ParseTimestamp(in)
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if s := FormatTimestamp(got); s != want {
+			t.Errorf("%s -> %s, want %s", in, s, want)
+		}
+		if back, _ := ParseTimestamp(FormatTimestamp(got)); !back.Equal(got) {
+			t.Errorf("%s does not survive formatting", in)
+		}
+	}
+	for _, bad := range []string{"", "2017-06-13", "13:36:35", "2017-13-01T00:00:00Z", "yesterday"} {
+		if _, err := ParseTimestamp(bad); err == nil {
+			t.Errorf("ParseTimestamp(%q) accepted", bad)
+		}
+	}
+}
+
 func TestErrorTable(t *testing.T) {
 	// Rows as ebMS 3.0 Core §6.7 and the AS4 profile list them.
 	want := map[Code][4]string{

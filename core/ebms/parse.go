@@ -171,8 +171,16 @@ func ParseTimestamp(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("ebms: timestamp %q is not an xsd:dateTime", s)
 }
 
-// FormatTimestamp writes t in UTC with milliseconds and "Z", as phase4 and Domibus do.
-func FormatTimestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+// FormatTimestamp writes t in UTC with milliseconds and "Z", as phase4 and
+// Domibus do; a time with finer precision keeps it, so that parsing what
+// was written gives t back.
+func FormatTimestamp(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond()%int(time.Millisecond) == 0 {
+		return t.Format("2006-01-02T15:04:05.000Z")
+	}
+	return t.Format(time.RFC3339Nano)
+}
 
 func parseUserMessage(el *etree.Element) (*UserMessage, error) {
 	got, _, err := sequence(el, false,

@@ -291,6 +291,8 @@ func TestReaderErrors(t *testing.T) {
 		{"truncated delimiter", ct, "--BB\r\n" + root + "\r\n--BB", DefaultLimits, ErrSyntax},
 		{"truncated header", ct, "--BB\r\nContent-Type: application/soap+xml\r\n", DefaultLimits, ErrSyntax},
 		{"bad header line", ct, msg("Content-Type: application/soap+xml\r\nno colon here\r\n\r\n<e/>"), DefaultLimits, ErrSyntax},
+		{"two Content-IDs", ct, msg(root, "Content-Type: text/plain\r\nContent-ID: <a>\r\nContent-ID: <b>\r\n\r\nabc"), DefaultLimits, ErrSyntax},
+		{"two encodings", ct, msg(root, "Content-ID: <a>\r\nContent-Transfer-Encoding: binary\r\nContent-Transfer-Encoding: base64\r\n\r\nabc"), DefaultLimits, ErrSyntax},
 		{"missing cid", ct, msg(root, "Content-Type: text/plain\r\n\r\nabc"), DefaultLimits, ErrContentID},
 		{"empty cid", ct, msg(root, att("<>", "abc")), DefaultLimits, ErrContentID},
 		{"duplicate cid", ct, msg(root, att("<a>", "1"), att("a", "2")), DefaultLimits, ErrContentID},
@@ -486,6 +488,28 @@ func TestWriterRefuses(t *testing.T) {
 	if _, err := w.CreatePart("b", "text/plain", textproto.MIMEHeader{"X": {"a\r\nInjected: 1"}}); err == nil {
 		t.Error("header injection accepted")
 	}
+}
+
+func FuzzNormalizeCID(f *testing.F) {
+	for _, s := range []string{"cid:a%40b", "<a@b>", "a@b", "CID:x%2By", "<>", "cid:%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := NormalizeCID(s)
+		if err != nil {
+			return
+		}
+		if n == "" || strings.ContainsAny(n, "<> \r\n") {
+			t.Fatalf("NormalizeCID(%q) = %q", s, n)
+		}
+		// The bare form is a fixed point, and its header and URL forms agree.
+		if again, err := NormalizeCID(n); err != nil || again != n {
+			t.Fatalf("NormalizeCID(%q) = %q, %v; not a fixed point", n, again, err)
+		}
+		if h, err := NormalizeCID("<" + n + ">"); err != nil || h != n {
+			t.Fatalf("header form of %q: %q, %v", n, h, err)
+		}
+	})
 }
 
 func FuzzReader(f *testing.F) {

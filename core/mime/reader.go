@@ -100,13 +100,15 @@ func NewReader(contentType string, body io.Reader, lim Limits) (*Reader, error) 
 // RootType returns the type parameter of the message: SOAP12 or SOAP11.
 func (r *Reader) RootType() string { return r.rootType }
 
-// Root returns the root part: the SOAP envelope, read whole and decoded. The
-// root is the first part (SwA §2 carries the SOAP message "in the root body
-// part"; with no start parameter RFC 2387 §3.2 makes the first part the root;
-// ebMS 3.0 Core §5.1 and phase4 and Domibus put the envelope first). When a
-// start parameter is given, the first part must carry that Content-ID, and its
-// media type must equal the type parameter (RFC 2387 §3.1). Root may be called
-// more than once and returns the same values.
+// Root returns the root part: the SOAP envelope, read whole and decoded.
+// SwA §2 carries the SOAP message in the root part, and with no start
+// parameter RFC 2387 §3.2 makes the first part the root. RFC 2387 would let
+// a start parameter name a later part; Root does not follow it there but
+// requires the first part to carry that Content-ID, as phase4 and Domibus
+// send it, so that the envelope is always read before any attachment and
+// never has to be searched for (a deliberate restriction). Its media type
+// must equal the type parameter (RFC 2387 §3.1). Root may be called more
+// than once and returns the same values.
 func (r *Reader) Root() (textproto.MIMEHeader, []byte, error) {
 	if !r.rootRead {
 		r.rootRead = true
@@ -295,6 +297,14 @@ func (r *Reader) nextHeader() (textproto.MIMEHeader, error) {
 	h, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(block))).ReadMIMEHeader()
 	if err != nil {
 		return nil, fmt.Errorf("%w: part header: %w", ErrSyntax, err)
+	}
+	// A field that names or decodes the part must not be given twice:
+	// readers that take the first and readers that take the last would see
+	// different parts (RFC 2045 §3 allows each once).
+	for _, k := range []string{"Content-Id", "Content-Type", "Content-Transfer-Encoding"} {
+		if len(h[k]) > 1 {
+			return nil, fmt.Errorf("%w: part header: %s given %d times", ErrSyntax, k, len(h[k]))
+		}
 	}
 	return h, nil
 }
