@@ -52,13 +52,23 @@
 // before it stored anything and sent no receipt: process the message again. A PutInbound
 // ErrDuplicate means another attempt won: answer with the stored receipt.
 //
+// Name payloads per attempt (MessageId plus a random attempt id), not per MessageId alone:
+// a crashed attempt may have stored payloads without a record, and the retry's payloads
+// must not collide with them; such orphans are found by a retention sweep, never read.
+// The delivery work follows the send path's ordering rule below: enqueue "deliver X"
+// before PutInbound. The worker's Mailbox.Deliver is put-if-absent, so a repeated delivery
+// is ErrDuplicate and counts as done.
+//
 // # The send path
 //
-// Enqueue the work item (ID = MessageId) before CreateOutbound: a crash between the two
-// leaves an item whose worker finds no outbox record (ErrNotFound) and acks it, while the
-// other order would leave a SCHEDULED message that nothing ever sends. A worker that leases
-// an item whose message is SUBMITTED is looking at a crashed attempt: SUBMITTED →
-// SCHEDULED_FOR_RESEND → SUBMITTED, counting the attempt. After a failed attempt
-// RetryPolicy.AfterFailure gives the next state and time (Nack with that delay); the queue's
-// own MaxAttempts is only the poison-message backstop and should exceed the PMode retries.
+// Enqueue the work item (ID = MessageId, NotBefore = now) before CreateOutbound, so that no
+// crash can leave a record that nothing will ever work on (the ports have no "list stuck
+// records" query). A worker may then lease the item before the record exists: while the
+// item is younger than a grace period (longer than any request), it Nacks with a short
+// delay; after that it Acks and drops the item (the writer died before writing; its
+// client got no answer). A worker that leases an item whose message is SUBMITTED is looking
+// at a crashed attempt: SUBMITTED → SCHEDULED_FOR_RESEND → SUBMITTED, counting the attempt.
+// After a failed attempt RetryPolicy.AfterFailure gives the next state and time (Nack with
+// that delay); the queue's own MaxAttempts is only the poison-message backstop and must
+// exceed the PMode retries plus the grace-period nacks.
 package msh
