@@ -391,13 +391,18 @@ func originatorKey(oki *etree.Element) (*ecdh.PublicKey, error) {
 			return nil, err
 		}
 		if ok {
+			if ec, isEC, err := optChild(kv, NamespaceDSig11, "ECKeyValue"); err != nil {
+				return nil, err
+			} else if isEC {
+				return ecKeyValue(ec)
+			}
 			der, ok, err = optChild(kv, NamespaceDSig11, "DEREncodedKeyValue")
 			if err != nil {
 				return nil, err
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("OriginatorKeyInfo without DEREncodedKeyValue: %w", ErrUnsupported)
+			return nil, fmt.Errorf("OriginatorKeyInfo without DEREncodedKeyValue or ECKeyValue: %w", ErrUnsupported)
 		}
 	}
 	b, err := b64(der, maxPublicKeyDER)
@@ -419,4 +424,48 @@ func originatorKey(oki *etree.Element) (*ecdh.PublicKey, error) {
 		return e, nil
 	}
 	return nil, fmt.Errorf("originator key of type %T: %w", pub, ErrUnsupported)
+}
+
+// Named curves of dsig11:ECKeyValue (XMLDSig 1.1 §4.5.2.3.1), by OID URI (RFC 5480).
+const (
+	curveP256 = "urn:oid:1.2.840.10045.3.1.7"
+	curveP384 = "urn:oid:1.3.132.0.34"
+	curveP521 = "urn:oid:1.3.132.0.35"
+)
+
+// ecKeyValue reads dsig11:ECKeyValue with a NamedCurve and an uncompressed PublicKey
+// point, as Santuario writes an ECDH-ES originator key.
+func ecKeyValue(ec *etree.Element) (*ecdh.PublicKey, error) {
+	nc, err := xmlsafe.Child(ec, NamespaceDSig11, "NamedCurve")
+	if err != nil {
+		return nil, fmt.Errorf("ECKeyValue without NamedCurve: %w: %w", ErrUnsupported, err)
+	}
+	uri, _, err := attr(nc, "URI")
+	if err != nil {
+		return nil, err
+	}
+	var c ecdh.Curve
+	switch uri {
+	case curveP256:
+		c = ecdh.P256()
+	case curveP384:
+		c = ecdh.P384()
+	case curveP521:
+		c = ecdh.P521()
+	default:
+		return nil, fmt.Errorf("ECKeyValue curve %q: %w", uri, ErrUnsupported)
+	}
+	pk, err := xmlsafe.Child(ec, NamespaceDSig11, "PublicKey")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	point, err := b64(pk, 256)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := c.NewPublicKey(point)
+	if err != nil {
+		return nil, fmt.Errorf("ECKeyValue point: %w: %w", ErrMalformed, err)
+	}
+	return pub, nil
 }

@@ -72,6 +72,7 @@ func main() {
 		log.Fatal(err)
 	}
 	pspki := base64.StdEncoding.EncodeToString(der)
+	ppoint := base64.StdEncoding.EncodeToString(pk.PublicKey().Bytes())
 
 	vectors := []struct{ name, expect, comment, xml string }{
 		{"data-ok-cbc", "ok", "DIGG's O2O content encryption", `<xenc:EncryptedData ` + x + ` Id="ED-1" Type="http://www.w3.org/2001/04/xmlenc#Element">` + cbc + cd(32) + `</xenc:EncryptedData>`},
@@ -100,6 +101,8 @@ func main() {
 		{"key-ok-keylength-bits", "ok", "KeyLength 128 read as bits (⚠U spec-facts §g)", agreement(x25519, xspki, strings.Replace(hkdfOK, ">16<", ">128<", 1))},
 		{"key-ok-prf-xenc11", "ok", "PRF in the xenc11 namespace, where Santuario 4 reads it", agreement(x25519, xspki, strings.Replace(hkdfOK, prf, `<xenc11:PRF Algorithm="http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"/>`, 1))},
 		{"key-two-prf", "malformed", "PRF twice", agreement(x25519, xspki, strings.Replace(hkdfOK, prf, prf+prf, 1))},
+		{"key-ok-eckeyvalue", "ok", "ECDH-ES originator key as ds:KeyValue/dsig11:ECKeyValue (Santuario)", strings.Replace(agreement(ecdhes, pspki, hkdfOK), `<dsig11:DEREncodedKeyValue>`+pspki+`</dsig11:DEREncodedKeyValue>`, `<ds:KeyValue><dsig11:ECKeyValue><dsig11:NamedCurve URI="urn:oid:1.2.840.10045.3.1.7"/><dsig11:PublicKey>`+ppoint+`</dsig11:PublicKey></dsig11:ECKeyValue></ds:KeyValue>`, 1)},
+		{"key-eckeyvalue-bad-point", "malformed", "ECKeyValue point not on the curve", strings.Replace(agreement(ecdhes, pspki, hkdfOK), `<dsig11:DEREncodedKeyValue>`+pspki+`</dsig11:DEREncodedKeyValue>`, `<ds:KeyValue><dsig11:ECKeyValue><dsig11:NamedCurve URI="urn:oid:1.2.840.10045.3.1.7"/><dsig11:PublicKey>`+b64(65)+`</dsig11:PublicKey></dsig11:ECKeyValue></ds:KeyValue>`, 1)},
 		{"key-rsa15", "unsupported", "RSA PKCS#1 v1.5 key transport is refused", `<xenc:EncryptedKey ` + x + `><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-1_5"/>` + cd(256) + `</xenc:EncryptedKey>`},
 		{"key-mgf1p-with-mgf", "malformed", "xenc11:MGF belongs to xmlenc11#rsa-oaep only", `<xenc:EncryptedKey ` + x + ` ` + x11 + `><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"><xenc11:MGF Algorithm="http://www.w3.org/2009/xmlenc11#mgf1sha256"/></xenc:EncryptionMethod>` + cd(256) + `</xenc:EncryptedKey>`},
 		{"key-md5-digest", "unsupported", "an OAEP digest we do not know", `<xenc:EncryptedKey ` + x + ` ` + ds + `><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#rsa-oaep"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#md5"/></xenc:EncryptionMethod>` + cd(256) + `</xenc:EncryptedKey>`},
@@ -122,7 +125,7 @@ func main() {
 		{"key-no-originator", "malformed", "OriginatorKeyInfo is required", strings.Replace(agreement(x25519, xspki, hkdfOK), `<xenc:OriginatorKeyInfo><dsig11:DEREncodedKeyValue>`+xspki+`</dsig11:DEREncodedKeyValue></xenc:OriginatorKeyInfo>`, "", 1)},
 	}
 	// Accepted alternatives that Element writes in our one form.
-	normalised := map[string]bool{"data-ok-keysize": true, "key-ok-salt-specified": true, "key-ok-prf-xenc11": true}
+	normalised := map[string]bool{"data-ok-keysize": true, "key-ok-salt-specified": true, "key-ok-prf-xenc11": true, "key-ok-eckeyvalue": true}
 	dir := "testdata/vectors"
 	old, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
 	for _, f := range old {
