@@ -131,6 +131,12 @@ type RetrySchedule struct {
 	Strategy RetryStrategy
 }
 
+// Bounds on a retry schedule: a week, and a thousand retries.
+const (
+	maxRetryMinutes = 7 * 24 * 60
+	maxRetries      = 1000
+)
+
 // ParseRetry parses a Domibus retry value such as DIGG's "12;4;CONSTANT"
 // (minutes; retries; strategy). Only CONSTANT is supported.
 func ParseRetry(s string) (RetrySchedule, error) {
@@ -139,12 +145,12 @@ func ParseRetry(s string) (RetrySchedule, error) {
 		return RetrySchedule{}, fmt.Errorf("pmode: retry %q: %w: want minutes;count;strategy", s, ErrInvalid)
 	}
 	mins, err := strconv.Atoi(strings.TrimSpace(f[0]))
-	if err != nil || mins <= 0 {
-		return RetrySchedule{}, fmt.Errorf("pmode: retry %q: %w: minutes must be a positive integer", s, ErrInvalid)
+	if err != nil || mins <= 0 || mins > maxRetryMinutes {
+		return RetrySchedule{}, fmt.Errorf("pmode: retry %q: %w: minutes must be an integer in 1..%d", s, ErrInvalid, maxRetryMinutes)
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(f[1]))
-	if err != nil || n < 0 {
-		return RetrySchedule{}, fmt.Errorf("pmode: retry %q: %w: count must be a non-negative integer", s, ErrInvalid)
+	if err != nil || n < 0 || n > maxRetries {
+		return RetrySchedule{}, fmt.Errorf("pmode: retry %q: %w: count must be an integer in 0..%d", s, ErrInvalid, maxRetries)
 	}
 	st := RetryStrategy(strings.TrimSpace(f[2]))
 	if st != RetryConstant {

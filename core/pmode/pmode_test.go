@@ -275,7 +275,7 @@ func TestRetry(t *testing.T) {
 	if len(ds) != 4 || total != 12*time.Minute {
 		t.Errorf("delays %v", ds)
 	}
-	for _, bad := range []string{"", "12;4", "x;4;CONSTANT", "12;-1;CONSTANT", "0;4;CONSTANT", "12;4;PROGRESSIVE", "12;4;CONSTANT;1"} {
+	for _, bad := range []string{"", "12;4", "x;4;CONSTANT", "12;-1;CONSTANT", "0;4;CONSTANT", "12;4;PROGRESSIVE", "12;4;CONSTANT;1", "3333333312;4;CONSTANT", "12;1001;CONSTANT"} {
 		if _, err := ParseRetry(bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("ParseRetry(%q) = %v", bad, err)
 		}
@@ -332,4 +332,26 @@ func TestLegCheck(t *testing.T) {
 			t.Errorf("%s: got %v, want EBMS:0010", name, leg.Check(u))
 		}
 	}
+}
+
+func FuzzParseRetry(f *testing.F) {
+	for _, s := range []string{DIGGRetry, "1;0;CONSTANT", "12;4", "x;y;z", "60;1000000;CONSTANT"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRetry(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error without ErrInvalid: %v", err)
+			}
+			return
+		}
+		if r.Timeout <= 0 || r.Count < 0 || r.Strategy != RetryConstant {
+			t.Fatalf("ParseRetry(%q) = %+v", s, r)
+		}
+		back, err := ParseRetry(r.String())
+		if err != nil || back != r {
+			t.Fatalf("%q -> %+v -> %q -> %+v, %v", s, r, r.String(), back, err)
+		}
+	})
 }
