@@ -21,9 +21,10 @@ func FuzzUnpack(f *testing.F) {
 		f.Add(c, b)
 	}
 	lim := as4.Limits{
-		MIME:            mime.Limits{MaxParts: 8, MaxHeaderBytes: 4 << 10, MaxRootBytes: 1 << 20, MaxPartBytes: 1 << 20},
-		XML:             xmlsafe.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxAttrs: 32, MaxAttrLen: 1 << 14, MaxElements: 10000},
-		MaxDecompressed: 1 << 20,
+		MIME:               mime.Limits{MaxParts: 8, MaxHeaderBytes: 4 << 10, MaxRootBytes: 1 << 20, MaxPartBytes: 1 << 20},
+		XML:                xmlsafe.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxAttrs: 32, MaxAttrLen: 1 << 14, MaxElements: 10000},
+		MaxAttachmentBytes: 2 << 20,
+		MaxDecompressed:    1 << 20,
 	}
 	u := w.unpacker()
 	u.Limits = &lim

@@ -140,6 +140,9 @@ func (v *SignalVerifier) Verify(contentType string, body io.Reader) (*VerifiedSi
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMustUnderstand(rc.env); err != nil {
+		return nil, err
+	}
 	mel, unverified, err := rc.messaging()
 	if err != nil {
 		return nil, err

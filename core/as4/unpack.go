@@ -31,7 +31,11 @@ import (
 type Limits struct {
 	MIME mime.Limits    // parts, header and part sizes
 	XML  xmlsafe.Limits // the SOAP part
-	// MaxDecompressed caps each payload after gzip decompression (gzip bombs).
+	// MaxAttachmentBytes caps all attachments together as read (each is also
+	// capped by MIME.MaxPartBytes); attachments are held in memory because
+	// AES-GCM authenticates a part only at its end.
+	MaxAttachmentBytes int64
+	// MaxDecompressed caps all payloads together after gzip decompression (gzip bombs).
 	MaxDecompressed int64
 	// ClockSkew is tolerated around a wsu:Timestamp.
 	ClockSkew time.Duration
@@ -39,10 +43,11 @@ type Limits struct {
 
 // DefaultLimits suit SDK messages (30 MB of content, spec-facts §k 19).
 var DefaultLimits = Limits{
-	MIME:            mime.DefaultLimits,
-	XML:             xmlsafe.DefaultLimits,
-	MaxDecompressed: 256 << 20,
-	ClockSkew:       5 * time.Minute,
+	MIME:               mime.DefaultLimits,
+	XML:                xmlsafe.DefaultLimits,
+	MaxAttachmentBytes: 128 << 20,
+	MaxDecompressed:    256 << 20,
+	ClockSkew:          5 * time.Minute,
 }
 
 // Recipient is our decryption identity.
@@ -139,6 +144,7 @@ func readMessage(contentType string, body io.Reader, lim Limits) (*received, err
 		if _, root, err = r.Root(); err != nil {
 			return nil, ebErr(ebms.MIMEInconsistency, "SOAP part", err)
 		}
+		budget := lim.MaxAttachmentBytes
 		for {
 			p, err := r.Next()
 			if err == io.EOF {
@@ -147,9 +153,12 @@ func readMessage(contentType string, body io.Reader, lim Limits) (*received, err
 			if err != nil {
 				return nil, ebErr(ebms.MIMEInconsistency, "attachment", err)
 			}
-			data, err := io.ReadAll(p.Body)
+			data, err := io.ReadAll(io.LimitReader(p.Body, budget+1))
 			if err != nil {
 				return nil, ebErr(ebms.MIMEInconsistency, "attachment "+p.ContentID, err)
+			}
+			if budget -= int64(len(data)); budget < 0 {
+				return nil, ebErr(ebms.MIMEInconsistency, "attachments exceed the size limit", mime.ErrLimit)
 			}
 			ct := p.Header.Get("Content-Type")
 			if ct == "" {
@@ -175,6 +184,20 @@ func readMessage(contentType string, body io.Reader, lim Limits) (*received, err
 	}
 	rc.env = env
 	return rc, nil
+}
+
+// checkMustUnderstand refuses a header block for us with mustUnderstand that
+// is neither eb:Messaging nor wsse:Security (SOAP 1.2 §5.2.3, §5.4.8). The
+// error wraps soap.ErrMustUnderstand so the transport can answer with a SOAP
+// MustUnderstand fault.
+func checkMustUnderstand(env *soap.Envelope) error {
+	err := env.CheckMustUnderstand(func(b *etree.Element) bool {
+		return xmlsafe.Is(b, ebms.NS, "Messaging") || xmlsafe.Is(b, wssec.NSWSSE, "Security")
+	})
+	if err != nil {
+		return ebErr(ebms.InvalidHeader, "header not understood", err)
+	}
+	return nil
 }
 
 // messaging returns the one eb:Messaging header block and its unverified parse.
@@ -208,6 +231,9 @@ func (u *Unpacker) Unpack(contentType string, body io.Reader) (*Verified, error)
 	}
 	if rc.env.Version != soap.NS12 { // eDelivery AS4 1.15: SOAP 1.2 only
 		return nil, ebErr(ebms.InvalidHeader, "not a SOAP 1.2 envelope", nil)
+	}
+	if err := checkMustUnderstand(rc.env); err != nil {
+		return nil, err
 	}
 	mel, unverified, err := rc.messaging()
 	if err != nil {
@@ -640,6 +666,7 @@ func checkTrust(st *trust.Store, signer *x509.Certificate, sec *wssec.Security) 
 // openPayloads matches PartInfo to attachments and decompresses.
 func openPayloads(um *ebms.UserMessage, rc *received, sr *sigResult, max int64) ([]VerifiedPayload, error) {
 	used := map[string]bool{}
+	budget := max
 	var out []VerifiedPayload
 	for _, pi := range um.Payloads {
 		vp := VerifiedPayload{Href: pi.Href, MimeType: pi.MimeType(), CharacterSet: pi.CharacterSet(), Properties: pi.Properties}
@@ -668,10 +695,11 @@ func openPayloads(um *ebms.UserMessage, rc *received, sr *sigResult, max int64) 
 				return nil, ebErr(ebms.ValueInconsistent, "body payload", err)
 			}
 		}
-		data, err := Decompress(pi, data, max)
+		data, err := Decompress(pi, data, budget)
 		if err != nil {
 			return nil, err
 		}
+		budget -= int64(len(data))
 		vp.Data = data
 		out = append(out, vp)
 	}
