@@ -79,6 +79,7 @@ func Validate(root *etree.Element) []kvittens.Violation {
 		return []kvittens.Violation{structure("/", "root element is {%s}%s, want {%s}XHE", xmlsafe.NamespaceURI(root), root.Tag, Namespace)}
 	}
 	var out []kvittens.Violation
+	checkStructure(root, xsdModel(), "/XHE", &out)
 	x := []*etree.Element{root}
 
 	// R1-XHE: elements outside the profile.

@@ -107,7 +107,7 @@ func mutations() []mutation {
 		{"R10", `<ID schemeID="iso6523-actorid-upis">0203:myndighetA.org`, `<ID schemeID="0007">0203:myndighetA.org`, []string{"R10-XHE"}, []string{"R10-XHE", "R11-XHE"}},
 		{"R11", `<ID schemeID="iso6523-actorid-upis">0203:myndighetB.org`, `<ID schemeID="0007">0203:myndighetB.org`, []string{"R11-XHE"}, []string{}},
 		{"R12", "<InstanceEncryptionIndicator>false<", "<InstanceEncryptionIndicator>true<", []string{"R12-XHE"}, nil},
-		{"R14 two payloads", "</xha:Payloads>", "<xha:Payload><DocumentTypeCode>a</DocumentTypeCode><ContentTypeCode>b</ContentTypeCode><xha:PayloadContent>c</xha:PayloadContent></xha:Payload></xha:Payloads>", []string{"R14-XHE"}, nil},
+		{"R14 two payloads", "</xha:Payloads>", "<xha:Payload><DocumentTypeCode>a</DocumentTypeCode><ContentTypeCode>b</ContentTypeCode><InstanceEncryptionIndicator>false</InstanceEncryptionIndicator><xha:PayloadContent>c</xha:PayloadContent></xha:Payload></xha:Payloads>", []string{"R14-XHE"}, nil},
 		{"R14 no FromParty", "<xha:FromParty>\n      <xha:PartyIdentification>\n        <ID schemeID=\"iso6523-actorid-upis\">0203:myndighetA.org</ID>\n      </xha:PartyIdentification>\n    </xha:FromParty>", "", []string{"R14-XHE"}, nil},
 	}
 }
