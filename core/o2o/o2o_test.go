@@ -347,18 +347,23 @@ func TestReceiptXHE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := Verify(x, Sender{Cert: s.Cert}, DIGGProfile(), time.Now())
+	env, got, err := OpenReceipt(x, Sender{Cert: s.Cert}, DIGGProfile(), time.Now())
+	if err != nil || env.Encrypted || env.Criterion(xhe.DocumentID) != xhe.DocIDReceipt || env.DocumentTypeCode != xhe.DocTypeReceipt {
+		t.Fatalf("%+v %v", env, err)
+	}
+	if got.Code != kvittens.Rejected || got.Lines[0].Reason != kvittens.SIG || got.DocumentID != "3a94b4ed-a6d7-41e2-945d-b3fa91e8a6e9" {
+		t.Fatalf("%+v", got)
+	}
+	// A message XHE is not a receipt; a receipt signed by someone else is SIG/security.
+	pki := demopki.ForTest(t)
+	m, err := s.Seal(read(t, "min.xml"), pki.Leaf("org-b").Cert, function)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := xhe.Parse(v.Document.Root())
-	if err != nil || env.Encrypted || env.Criterion(xhe.DocumentID) != xhe.DocIDReceipt {
-		t.Fatalf("%+v %v", env, err)
-	}
-	got, err := kvittens.Parse(env.Content)
-	if err != nil || got.Code != kvittens.Rejected || got.Lines[0].Reason != kvittens.SIG {
-		t.Fatalf("%+v %v", got, err)
-	}
+	_, _, err = OpenReceipt(m, Sender{Cert: s.Cert}, DIGGProfile(), time.Now())
+	wantRejection(t, err, kvittens.BV, kvittens.DetailNotSupported)
+	_, _, err = OpenReceipt(x, Sender{Cert: pki.Leaf("org-b").Cert}, DIGGProfile(), time.Now())
+	wantRejection(t, err, kvittens.SIG, kvittens.DetailSecurity)
 }
 
 func TestProfileValidate(t *testing.T) {

@@ -277,3 +277,28 @@ func (o *Opener) decrypt(el *etree.Element) ([]byte, error) {
 	}
 	return xmlenc.Decrypt(ed.Algorithm, cek, ed.CipherValue)
 }
+
+// OpenReceipt verifies a receipt XHE (signed, never encrypted) against sender at now and
+// returns the envelope and the Meddelandekvittens, cross-checked: the receipt's sender and
+// receiver must be the XHE's From and To parties (BV/security otherwise).
+func OpenReceipt(b []byte, sender Sender, p Profile, now time.Time) (*xhe.Envelope, *kvittens.Receipt, error) {
+	v, err := Verify(b, sender, p, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, err := xhe.Parse(v.Document.Root())
+	if err != nil {
+		return nil, nil, fmt.Errorf("o2o: open receipt: %w", err)
+	}
+	if env.Encrypted || env.Content == nil || !xmlsafe.Is(env.Content, kvittens.Namespace, "ApplicationResponse") {
+		return nil, nil, reject(kvittens.BV, kvittens.DetailNotSupported, errors.New("o2o: open receipt: the XHE does not carry a Meddelandekvittens"))
+	}
+	r, err := kvittens.Parse(env.Content)
+	if err != nil {
+		return nil, nil, fmt.Errorf("o2o: open receipt: %w", err)
+	}
+	if !sameParticipant(r.Sender, env.From) || !sameParticipant(r.Receiver, env.To) {
+		return nil, nil, reject(kvittens.BV, kvittens.DetailSecurity, fmt.Errorf("o2o: open receipt: %w", ErrMismatch))
+	}
+	return env, r, nil
+}
