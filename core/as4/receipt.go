@@ -48,8 +48,11 @@ func (b *SignalBuilder) ReceiptFor(refTo string, refs []*etree.Element) ([]byte,
 	if len(refs) == 0 {
 		return nil, errors.New("as4: receipt: no references to acknowledge")
 	}
+	if b.Now == nil {
+		return nil, errors.New("as4: receipt: no clock")
+	}
 	newID := b.newID()
-	m := ebms.NewReceipt("_"+newID(), newID()+"@brevduva", refTo, b.now(), refs)
+	m := ebms.NewReceipt("_"+newID(), newID()+"@brevduva", refTo, b.Now(), refs)
 	out, err := b.signSignal(m, newID)
 	if err != nil {
 		return nil, fmt.Errorf("as4: receipt: %w", err)
@@ -64,8 +67,11 @@ func (b *SignalBuilder) ErrorSignal(refTo string, errs ...*ebms.Error) ([]byte, 
 	if len(errs) == 0 {
 		return nil, errors.New("as4: error signal: no errors")
 	}
+	if b.Now == nil {
+		return nil, errors.New("as4: error signal: no clock")
+	}
 	newID := b.newID()
-	m := ebms.ErrorSignal("_"+newID(), newID()+"@brevduva", refTo, b.now(), errs...)
+	m := ebms.ErrorSignal("_"+newID(), newID()+"@brevduva", refTo, b.Now(), errs...)
 	out, err := b.signSignal(m, newID)
 	if err != nil {
 		return nil, fmt.Errorf("as4: error signal: %w", err)
@@ -78,13 +84,6 @@ func (b *SignalBuilder) newID() func() string {
 		return b.NewID
 	}
 	return randomUUID
-}
-
-func (b *SignalBuilder) now() time.Time {
-	if b.Now == nil {
-		panic("internal error: as4: SignalBuilder without a clock")
-	}
-	return b.Now()
 }
 
 func (b *SignalBuilder) signSignal(m *ebms.Messaging, newID func() string) ([]byte, error) {
@@ -105,7 +104,7 @@ func (b *SignalBuilder) signSignal(m *ebms.Messaging, newID func() string) ([]by
 	env.AddHeader(mel)
 	bodyID := "_" + newID()
 	wssec.SetWSUID(env.Body, bodyID)
-	if _, err := s.sign(sec, env, mel, m.ID, bodyID, nil, b.Sender, b.now(), newID); err != nil {
+	if _, err := s.sign(sec, env, mel, m.ID, bodyID, nil, b.Sender, b.Now(), newID); err != nil {
 		return nil, err
 	}
 	return env.Bytes()

@@ -90,12 +90,13 @@ const (
 	MaxEncryptedData = 256
 )
 
-// IDAttrs are the id attributes AS4 messages use: wsu:Id (SOAP Message
-// Security §4), the unqualified Id of ds and xenc elements, and xml:id. Index
-// them all together so a value used twice in any of them is refused.
+// idAttrs are the id attributes AS4 messages use: wsu:Id (SOAP Message
+// Security §4), the unqualified Id of ds and xenc elements, and xml:id. They
+// are indexed together so that a value used twice in any of them is refused.
 var idAttrs = []xmlsafe.AttrName{{Space: NSWSU, Local: "Id"}, {Local: "Id"}, {Space: xmlsafe.XMLNamespace, Local: "id"}}
 
-// IDAttrs returns the id attributes to index with xmlsafe.IndexIDs.
+// IDAttrs returns the id attributes AS4 messages use (wsu:Id, Id, xml:id), to
+// index with xmlsafe.IndexIDs.
 func IDAttrs() []xmlsafe.AttrName { return append([]xmlsafe.AttrName(nil), idAttrs...) }
 
 // IndexIDs indexes every id in root (see IDAttrs); duplicates fail with xmlsafe.ErrDuplicateID.
@@ -119,8 +120,8 @@ func SetWSUID(el *etree.Element, id string) {
 func WSUID(el *etree.Element) (string, bool) { return xmlsafe.Attr(el, NSWSU, "Id") }
 
 // NewSecurity returns an empty wsse:Security header block with
-// mustUnderstand="true" in the SOAP namespace soapNS bound to soapPrefix
-// (SOAP Message Security 1.1.1 §5; eDelivery AS4 sets mustUnderstand).
+// soapPrefix:mustUnderstand="true", for an envelope that binds soapPrefix to
+// its SOAP namespace (SOAP Message Security 1.1.1 §5; AS4 senders set it).
 // The wsse and wsu prefixes are declared on it.
 func NewSecurity(soapPrefix string) *etree.Element {
 	s := etree.NewElement("wsse:Security")
