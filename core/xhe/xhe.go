@@ -2,7 +2,8 @@
 // as profiled by DIGG for SDK (Kuverteringsprofil XHE, CustomizationID
 // urn:fdc:digg.se:edelivery:xhe:1): building and parsing the envelope, the five
 // BusinessScope criteria, the From/To parties and the single Payload, and the rules of
-// DIGG-XHE-Business-Rules.scmt (R1-XHE … R14-XHE) implemented natively.
+// DIGG-XHE-Business-Rules.scmt (R1-XHE … R14-XHE) implemented natively, together with the
+// element structure of XHE-1.0.xsd for the parts the profile uses ("XSD").
 //
 // R11-XHE is meant for ToParty, but DIGG's schematron re-tests FromParty (a copy error,
 // spec-facts §c); this package checks ToParty under R11-XHE, as the rule's text says.
