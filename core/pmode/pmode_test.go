@@ -301,6 +301,23 @@ func sdkUserMessage() *ebms.UserMessage {
 	}
 }
 
+func TestLegUserMessage(t *testing.T) {
+	leg := SDKReceiptLeg()
+	u := leg.UserMessage("AP0001-SDK-QA", "AP0007-OPEN-TEST", "conv-1", "0203:example.se", "0203:digg.se")
+	u.Info = ebms.MessageInfo{Timestamp: time.Unix(1, 0), MessageID: "r@x"}
+	u.Payloads = []ebms.PartInfo{{Href: "cid:" + PayloadCID, Properties: []ebms.Property{{Name: ebms.PropMimeType, Value: PayloadMimeType}}}}
+	if err := leg.Check(u); err != nil {
+		t.Errorf("leg refuses its own message: %v", err)
+	}
+	if v, _ := u.Property(PropOriginalSender); v != "0203:example.se" || u.Collaboration.Action != ActionReceipt || u.From.ID != "AP0001-SDK-QA" {
+		t.Errorf("%+v", u)
+	}
+	m := &ebms.Messaging{UserMessage: u}
+	if _, err := m.Element(); err != nil {
+		t.Errorf("leg message does not build: %v", err)
+	}
+}
+
 func TestLegCheck(t *testing.T) {
 	leg := SDKMessageLeg()
 	if err := leg.Check(sdkUserMessage()); err != nil {

@@ -153,3 +153,21 @@ func (l Leg) Check(u *ebms.UserMessage) error {
 	// (eDelivery AS4 1.15, AS4_CP_TA04).
 	return nil
 }
+
+// UserMessage returns a UserMessage on this leg from AP fromAP to AP toAP
+// (their certificate CNs), with the four-corner properties (spec-facts §a.1).
+// MessageInfo and the payloads are left for the packer to fill.
+func (l Leg) UserMessage(fromAP, toAP, conversationID, originalSender, finalRecipient string) *ebms.UserMessage {
+	return &ebms.UserMessage{
+		MPC:  l.MPC,
+		From: ebms.Party{ID: fromAP, Type: l.PartyType, Role: l.FromRole},
+		To:   ebms.Party{ID: toAP, Type: l.PartyType, Role: l.ToRole},
+		Collaboration: ebms.CollaborationInfo{
+			Service: l.Service, Action: l.Action, ConversationID: conversationID,
+		},
+		Properties: []ebms.Property{
+			{Name: PropOriginalSender, Type: l.PropertyType, Value: originalSender},
+			{Name: PropFinalRecipient, Type: l.PropertyType, Value: finalRecipient},
+		},
+	}
+}
