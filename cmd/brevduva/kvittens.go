@@ -36,15 +36,15 @@ func runKvittens(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var rej *kvittens.Rejection
+	var line kvittens.Line
 	if *rejF != "" {
 		parts := strings.SplitN(*rejF, ":", 3)
 		if len(parts) != 3 || (parts[0] != "SV" && parts[0] != "BV" && parts[0] != "SIG") || parts[1] == "" || parts[2] == "" {
 			fmt.Fprintln(stderr, "brevduva kvittens: --reject wants CODE:DETAIL:TEXT with CODE SV, BV or SIG")
 			return 2
 		}
-		rej = &kvittens.Rejection{Reason: kvittens.Reason(parts[0]), Detail: kvittens.Detail(parts[1]),
-			Violations: []kvittens.Violation{{Rule: parts[2], Location: kvittens.LineNA,
-				Reason: kvittens.Reason(parts[0]), Detail: kvittens.Detail(parts[1])}}}
+		rej = &kvittens.Rejection{Reason: kvittens.Reason(parts[0]), Detail: kvittens.Detail(parts[1])}
+		line = kvittens.Line{LineID: kvittens.LineNA, Reason: rej.Reason, Code: parts[1], Text: parts[2]}
 	}
 	key, err := demopki.LoadKey(*keyF)
 	if err != nil {
@@ -68,6 +68,9 @@ func runKvittens(args []string, stdout, stderr io.Writer) int {
 	}
 	id := "KVT-" + uuid4()
 	r := kvittens.New(id, time.Now(), env.ID, env.From, env.To, rej)
+	if rej != nil {
+		r.Lines = []kvittens.Line{line} // TEXT as StatusReason, DETAIL as StatusReasonCode
+	}
 	s := &o2o.Sealer{Key: key, Cert: cert, Profile: o2o.DIGGProfile(), Now: time.Now}
 	x, err := s.SealReceipt(r, env.HandlingServiceID)
 	if err != nil {
