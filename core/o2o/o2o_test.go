@@ -295,6 +295,12 @@ func TestNegative(t *testing.T) {
 		_, err := opener(rb).Open(sealRaw(t, s, env), pinned)
 		wantRejection(t, err, kvittens.BV, kvittens.DetailSecurity)
 	})
+	t.Run("XHE CreationDateTime without milliseconds", func(t *testing.T) {
+		env := envelopeFor(t, s, msg, b.Cert)
+		env.CreationDateTime = "2026-11-27T03:00:00Z"
+		_, err := opener(rb).Open(sealRaw(t, s, env), pinned)
+		wantRejection(t, err, kvittens.BV, kvittens.DetailInvariant)
+	})
 	t.Run("unencrypted SDK message", func(t *testing.T) {
 		env := envelopeFor(t, s, msg, b.Cert)
 		m, _ := sdkmsg.Parse(msg)

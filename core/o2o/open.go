@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -216,6 +217,11 @@ func crossCheck(env *xhe.Envelope, m *sdkmsg.Message) error {
 		add(kvittens.DetailSecurity, "/tns:messagePayload/tns:message/tns:messageHeader/tns:recipient/tns:attention/tns:subOrganization",
 			"subOrganization differs from XHE HandlingServiceID")
 	}
+	// [CONTENT] §3.2: XHE CreationDateTime is validated with the schematron Timestamp
+	// pattern (detail text "Timestamp should match pattern …").
+	if !xheTimestamp(env.CreationDateTime) {
+		add(kvittens.DetailInvariant, "/x:XHE/xha:Header/xhb:CreationDateTime", "CreationDateTime should match pattern YYYY-MM-DD'T'hh:mm:ss.s'Z'")
+	}
 	if m.MessageID != env.ID {
 		add(kvittens.DetailInvariant, "/tns:messagePayload/tns:message/tns:messageHeader/tns:messageId", "messageId differs from XHE Header/ID")
 	}
@@ -225,6 +231,12 @@ func crossCheck(env *xhe.Envelope, m *sdkmsg.Message) error {
 	r := kvittens.Reject(vs)
 	r.Err = fmt.Errorf("o2o: open: %w", ErrMismatch)
 	return r
+}
+
+// xheTimestamp is MessageConstraints.xml's pattern.Timestamp, which [CONTENT] §3.2
+// applies to the XHE CreationDateTime too.
+func xheTimestamp(s string) bool {
+	return regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[^\n\r][0-9]{1,3}Z$`).MatchString(s)
 }
 
 // decrypt decrypts EncryptedData Type=#Element with the EncryptedKey in its KeyInfo.
