@@ -183,6 +183,9 @@ func NewReceipt(id, messageID, refTo string, at time.Time, refs []*etree.Element
 func ErrorSignal(id, messageID, refTo string, at time.Time, errs ...*Error) *Messaging {
 	out := make([]*Error, 0, len(errs))
 	for _, e := range errs {
+		if e == nil {
+			continue
+		}
 		p := e.Public()
 		if p.RefToMessageID == "" {
 			p.RefToMessageID = refTo

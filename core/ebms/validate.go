@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/brevduva/brevduva/core/xmlsafe"
 )
 
 // validate checks the rules that both parsing and building enforce.
@@ -160,6 +162,11 @@ func (s *SignalMessage) validate() *Error {
 		}
 		if len(r.NRReferences) == 0 && r.UserMessage == nil && len(r.Other) == 0 {
 			return invalidHeader("empty eb:Receipt") // schema: one or more children
+		}
+		for i, ref := range r.NRReferences {
+			if ref == nil || !xmlsafe.Is(ref, NSDS, "Reference") { // ebBP signals: MessagePartNRInformation holds a ds:Reference
+				return NewError(InvalidReceipt, fmt.Sprintf("non-repudiation reference %d is not a ds:Reference", i), nil)
+			}
 		}
 	}
 	for _, e := range s.Errors {

@@ -201,6 +201,51 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestWindowEdges writes parts whose delimiter falls at every position
+// around the end of the Reader's window and reads them with several buffer
+// sizes.
+func TestWindowEdges(t *testing.T) {
+	var parts []part
+	for n, i := bufSize-120, 0; n <= bufSize+120; n, i = n+13, i+1 {
+		body := []byte(strings.Repeat("ab\r\n-", n/5+1))[:n]
+		if n > 2 {
+			body[n-1], body[n-2] = '\r', '-' // content ending in CR and dashes, like a delimiter's start
+		}
+		parts = append(parts, part{cid: "p" + string(rune('a'+i%26)) + strings.Repeat("x", i/26), ctype: "application/octet-stream", body: string(body)})
+	}
+	ct, msg := writeMessage(t, "<e/>", parts)
+	for _, size := range []int{1, 7, 4096, bufSize, 3 * bufSize} {
+		r, err := NewReader(ct, bytes.NewReader(msg), DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range parts {
+			p, err := r.Next()
+			if err != nil {
+				t.Fatalf("read size %d, part %s: %v", size, want.cid, err)
+			}
+			var got []byte
+			buf := make([]byte, size)
+			for {
+				n, err := p.Body.Read(buf)
+				got = append(got, buf[:n]...)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatalf("read size %d, part %s: %v", size, want.cid, err)
+				}
+			}
+			if string(got) != want.body {
+				t.Fatalf("read size %d, part %s: %d bytes, want %d", size, want.cid, len(got), len(want.body))
+			}
+		}
+		if _, err := r.Next(); err != io.EOF {
+			t.Fatalf("read size %d: end %v", size, err)
+		}
+	}
+}
+
 func TestSkipUnreadPart(t *testing.T) {
 	ct, msg := writeMessage(t, "<e/>", []part{{"a", "text/plain", strings.Repeat("x", 100000)}, {"b", "text/plain", "second"}})
 	r, err := NewReader(ct, bytes.NewReader(msg), DefaultLimits)

@@ -377,27 +377,21 @@ func (pr *partReader) Read(p []byte) (int, error) {
 
 func (pr *partReader) read(p []byte) (int, error) {
 	br, delim := pr.r.br, pr.r.delim
-	buf, perr := br.Peek(bufSize)
+	// Look only as far as this Read can reach (plus a delimiter and its CR),
+	// so that small reads neither rescan nor refill the whole window.
+	need := min(len(p)+len(delim)+2, bufSize)
+	buf, perr := br.Peek(need)
 	if perr != nil && !errors.Is(perr, io.EOF) && !errors.Is(perr, bufio.ErrBufferFull) {
 		return 0, fmt.Errorf("mime: read: %w", perr)
 	}
-	// Search only as far as this Read can reach, so that small reads stay linear.
-	win := buf
-	if limit := len(p) + len(delim) + 1; len(win) > limit {
-		win = win[:limit]
-	}
-	i := bytes.Index(win, delim)
+	i := bytes.Index(buf, delim)
 	if i < 0 {
-		var safe int
-		switch {
-		case len(win) < len(buf):
-			safe = len(p) // no delimiter can start before len(p)+1
-		case perr != nil:
+		if len(buf) < need { // the stream ended without a delimiter
 			return 0, fmt.Errorf("mime: %w: missing closing delimiter", ErrSyntax)
-		default:
-			safe = len(buf) - len(delim) // keep a possible partial delimiter (and its CR)
 		}
-		return pr.emit(p, buf[:min(safe, len(p))])
+		// No delimiter starts before len(buf)-len(delim)+1, so these bytes
+		// (and no CR of a later delimiter) are content.
+		return pr.emit(p, buf[:min(len(buf)-len(delim), len(p))])
 	}
 	end := i
 	if end > 0 && buf[end-1] == '\r' {
@@ -408,6 +402,10 @@ func (pr *partReader) read(p []byte) (int, error) {
 	}
 	// A candidate delimiter starts the window: it ends the part if it is
 	// followed by "--" (close delimiter) or by optional LWSP and a line break.
+	buf, perr = br.Peek(bufSize)
+	if perr != nil && !errors.Is(perr, io.EOF) && !errors.Is(perr, bufio.ErrBufferFull) {
+		return 0, fmt.Errorf("mime: read: %w", perr)
+	}
 	rest := buf[i+len(delim):]
 	if bytes.HasPrefix(rest, []byte("--")) {
 		_, _ = br.Discard(i + len(delim) + 2)
