@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+
+	"github.com/brevduva/brevduva/core/mime"
 )
 
 // Namespaces.
@@ -126,13 +128,18 @@ func (p PartInfo) CompressionType() string { v, _ := p.Property(PropCompressionT
 // CharacterSet returns the CharacterSet part property.
 func (p PartInfo) CharacterSet() string { v, _ := p.Property(PropCharacterSet); return v }
 
-// ContentID returns the bare Content-ID a "cid:" href names, and false for
-// any other href. The caller compares it with core/mime's Part.ContentID.
+// ContentID returns the bare Content-ID a "cid:" href names, %-decoded as
+// RFC 2392 §2 requires (mime.NormalizeCID), and false for any other href. It
+// compares equal with core/mime's Part.ContentID.
 func (p PartInfo) ContentID() (string, bool) {
-	if len(p.Href) > 4 && strings.EqualFold(p.Href[:4], "cid:") {
-		return p.Href[4:], true
+	if len(p.Href) <= 4 || !strings.EqualFold(p.Href[:4], "cid:") {
+		return "", false
 	}
-	return "", false
+	cid, err := mime.NormalizeCID(p.Href)
+	if err != nil {
+		return "", false
+	}
+	return cid, true
 }
 
 // Property returns the value of the first message property named name.

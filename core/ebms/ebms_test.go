@@ -302,6 +302,12 @@ func TestReceiptMatchesRequest(t *testing.T) {
 	if !found {
 		t.Errorf("receipt does not list the request's eb:Messaging %q", req.ID)
 	}
+	if cid, ok := (PartInfo{Href: "CID:a%40b"}).ContentID(); !ok || cid != "a@b" {
+		t.Errorf("ContentID of CID:a%%40b = %q, %v", cid, ok)
+	}
+	if _, ok := (PartInfo{Href: "#body"}).ContentID(); ok {
+		t.Error("ContentID of #body")
+	}
 	href := req.UserMessage.Payloads[0].Href
 	if cid, ok := req.UserMessage.Payloads[0].ContentID(); !ok || cid != "message" || href != "cid:message" {
 		t.Errorf("ContentID of %q = %q, %v", href, cid, ok)
@@ -516,6 +522,7 @@ func TestValidationCodes(t *testing.T) {
 		{"untyped non-URI Service", func(u *UserMessage) { u.Collaboration.Service = Service{Value: "QuoteToCollect"} }, ValueInconsistent},
 		{"untyped non-URI AgreementRef", func(u *UserMessage) { u.Collaboration.AgreementRef = &AgreementRef{Value: "A1"} }, ValueInconsistent},
 		{"external payload (TA08)", func(u *UserMessage) { u.Payloads[0].Href = "http://example.com/payload" }, ExternalPayloadError},
+		{"malformed cid URL", func(u *UserMessage) { u.Payloads[0].Href = "cid:%zz" }, ExternalPayloadError},
 		{"compressed without MimeType (TA26)", func(u *UserMessage) { u.Payloads[0].Properties = u.Payloads[0].Properties[1:] }, ValueInconsistent},
 		{"unknown compression", func(u *UserMessage) { u.Payloads[0].Properties[1].Value = "application/zip" }, ValueInconsistent},
 		{"bad CharacterSet (TA29)", func(u *UserMessage) {

@@ -101,6 +101,9 @@ func (p PartInfo) validate() *Error {
 		// the SOAP Body, or an element in it (ebMS 3.0 Core §5.2.2.13)
 	case len(p.Href) > 4 && strings.EqualFold(p.Href[:4], "cid:"):
 		// a MIME part (SwA; eDelivery AS4 1.15: payloads in MIME parts)
+		if _, ok := p.ContentID(); !ok { // RFC 2392: a cid URL that names no Content-ID cannot resolve
+			return NewError(ExternalPayloadError, fmt.Sprintf("eb:PartInfo href %q is not a valid cid: URL", p.Href), nil)
+		}
 	default: // AS4_CP_TA08: an external payload is an error
 		return NewError(ExternalPayloadError, fmt.Sprintf("eb:PartInfo href %q is not a cid: or # reference", p.Href), nil)
 	}
