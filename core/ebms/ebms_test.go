@@ -205,10 +205,11 @@ func TestCapturedReceipts(t *testing.T) {
 	tests := map[string]receiptWant{
 		"TestReceipt12.xml": {"phase4-msg-16a44d96-0b9d-4752-a7f5-53bff8b33cb3", "d36e26c0-5d4d-4950-ad81-dc620681b5f9@phase4", "035e0a83-6dc5-427b-bcee-483475c65153@phase4", "2025-12-05T14:03:40.878Z",
 			[]string{"#phase4-msg-3adda884-f9be-419a-b918-f4fb3e97f9c4", "#id-ed836bb0-6951-469a-9ffb-320390ae439d", "cid:phase4-att-a9297596-e9df-4740-9245-2c069712326f@cid"}, 1, true},
-		"TestReceipt11.xml": {"", "ph-as4@8e086db6-b26e-4c15-95c5-973f3bedbd96", "ph-as4@2babaddd-282e-461e-b645-730c5abebcce", "2017-06-13T13:36:35.320Z", nil, 1, true},
-		"governikus.as4in":  {"id-4b2841275ffe7f7-72b2-4897-9c3d-d8fa3de25da9", "03528358-a714-49bc-bce8-9bfabb01fa78@vt-peppol-c3", "6b52b4c0-de6a-46b8-8286-27bac7d1a463@phase4", "2022-03-07T17:41:28.705Z", nil, 0, true},
-		"helger.as4in":      {"phase4-msg-a9255f87-075b-4348-b125-beb6cee397e9", "1384cf77-2de9-4303-a4e7-ca935a20f4fd@phase4", "3b3775c9-e88d-47f9-be5a-8e045ca2bc07@phase4", "2022-03-07T17:36:50.173Z", nil, 0, true},
-		"dataport1.as4in":   {"id-4b28412d2948bca-f4a2-48fe-8503-d3693f501057", "18acfd2d-1fb6-44dd-a196-a077132cf999@lppapqa002.dpaorinp.de", "669beff6-bf89-4776-9a27-eddece68083d@phase4", "2022-03-07T16:36:50.994Z", nil, 0, true},
+		"TestReceipt11.xml":              {"", "ph-as4@8e086db6-b26e-4c15-95c5-973f3bedbd96", "ph-as4@2babaddd-282e-461e-b645-730c5abebcce", "2017-06-13T13:36:35.320Z", nil, 1, true},
+		"governikus.as4in":               {"id-4b2841275ffe7f7-72b2-4897-9c3d-d8fa3de25da9", "03528358-a714-49bc-bce8-9bfabb01fa78@vt-peppol-c3", "6b52b4c0-de6a-46b8-8286-27bac7d1a463@phase4", "2022-03-07T17:41:28.705Z", nil, 0, true},
+		"helger.as4in":                   {"phase4-msg-a9255f87-075b-4348-b125-beb6cee397e9", "1384cf77-2de9-4303-a4e7-ca935a20f4fd@phase4", "3b3775c9-e88d-47f9-be5a-8e045ca2bc07@phase4", "2022-03-07T17:36:50.173Z", nil, 0, true},
+		"dataport1-mustunderstand.as4in": {"id-4b28412d2948bca-f4a2-48fe-8503-d3693f501057", "18acfd2d-1fb6-44dd-a196-a077132cf999@lppapqa002.dpaorinp.de", "669beff6-bf89-4776-9a27-eddece68083d@phase4", "2022-03-07T16:36:50.994Z", nil, 0, true},
+		"dataport1.as4in":                {"id-4b28412d2948bca-f4a2-48fe-8503-d3693f501057", "18acfd2d-1fb6-44dd-a196-a077132cf999@lppapqa002.dpaorinp.de", "669beff6-bf89-4776-9a27-eddece68083d@phase4", "2022-03-07T16:36:50.994Z", nil, 0, true},
 		"MSHAS4Response.xml": {"_9b17ed69-9372-4d91-b2e7-5f620cc5e3aa", "04b5a969-2be8-40f2-a0e3-50f014557594@domibus.eu", "bb22d1a8-1c23-4f90-ada9-46708d91d7ba@domibus.eu", "2017-10-24T11:29:18.393Z",
 			[]string{"", "#_abfaa979-ae91-4530-8f0a-2e7347f23ccf", ""}, 0, true},
 		"MSHAS4Response-signOnly.xml": {"_fcb2245e-9050-4443-a096-2dcec9704211", "19806abc-2cb0-42dc-8d2e-9c5a29650bba@domibus.eu", "d2569e7d-1e6d-43cb-ac9f-96abd0d13ee7@domibus.eu", "2017-11-21T09:41:32.474Z",
@@ -460,6 +461,26 @@ func TestRoundTripSignals(t *testing.T) {
 	}
 	if !bytes.Contains(b, []byte(`<ebbp:NonRepudiationInformation xmlns:ebbp="`+NSEBBP+`"><ebbp:MessagePartNRInformation><ds:Reference`)) {
 		t.Errorf("NRI layout:\n%s", b)
+	}
+
+	// Receipt of the other form: a copy of the eb:UserMessage (AS4 Profile
+	// §5.1.8 without non-repudiation), as some peers send.
+	umEl, err := sdkMessage().Element()
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyForm := &Messaging{SignalMessage: &SignalMessage{
+		Info:    MessageInfo{Timestamp: at, MessageID: "r2@brevduva", RefToMessageID: "7e3b2a1c-0000-4000-8000-000000000001@brevduva"},
+		Receipt: &Receipt{UserMessage: umEl.SelectElement("UserMessage")},
+	}}
+	got, _ = roundTrip(t, copyForm)
+	if um := got.SignalMessage.Receipt.UserMessage; um == nil || !xmlsafe.Is(um, NS, "UserMessage") || len(got.SignalMessage.Receipt.NRReferences) != 0 {
+		t.Fatalf("copy-form receipt: %+v", got.SignalMessage.Receipt)
+	} else {
+		u, err := parseUserMessage(um)
+		if err != nil || u.Info.MessageID != got.SignalMessage.Info.RefToMessageID {
+			t.Errorf("copied UserMessage: %+v, %v", u, err)
+		}
 	}
 
 	// Error signal: local cause and security detail do not leak.
