@@ -99,7 +99,7 @@ func NormalizeCID(s string) (string, error) {
 	if len(s) >= 4 && strings.EqualFold(s[:4], "cid:") {
 		// "<cid:x>" and "cid:cid:x" would name the same part as the bare
 		// "cid:x", which itself reads as the URL of "x": refuse the ambiguity.
-		return "", fmt.Errorf("mime: content-id %q: %w: starts with cid:", orig, ErrContentID)
+		return "", fmt.Errorf("mime: content-id %q: %w: starts with the cid scheme", orig, ErrContentID)
 	}
 	for _, c := range []byte(s) {
 		if c < 0x21 || c > 0x7e || c == '<' || c == '>' { // RFC 5322 msg-id is printable US-ASCII
