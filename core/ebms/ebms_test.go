@@ -537,6 +537,8 @@ func TestValidationCodes(t *testing.T) {
 		{"no ConversationId (TA18)", func(u *UserMessage) { u.Collaboration.ConversationID = "" }, InvalidHeader},
 		{"no MessageId", func(u *UserMessage) { u.Info.MessageID = "" }, InvalidHeader},
 		{"no Timestamp", func(u *UserMessage) { u.Info.Timestamp = time.Time{} }, InvalidHeader},
+		{"MessageId in brackets", func(u *UserMessage) { u.Info.MessageID = "<m@x>" }, InvalidHeader},
+		{"RefToMessageId with space", func(u *UserMessage) { u.Info.RefToMessageID = "m @x" }, InvalidHeader},
 		{"empty From PartyId", func(u *UserMessage) { u.From.ID = "" }, InvalidHeader},
 		{"empty To Role", func(u *UserMessage) { u.To.Role = "" }, InvalidHeader},
 		{"no Action", func(u *UserMessage) { u.Collaboration.Action = "" }, InvalidHeader},

@@ -28,6 +28,13 @@ func (i MessageInfo) validate() *Error {
 	if i.MessageID == "" {
 		return invalidHeader("empty eb:MessageId") // ebMS 3.0 Core §5.2.2.1: REQUIRED
 	}
+	// ebMS 3.0 Core §5.2.2.1: MessageId and RefToMessageId are RFC 2822
+	// msg-ids WITHOUT the angle brackets; neither may hold white space.
+	for _, id := range []string{i.MessageID, i.RefToMessageID} {
+		if strings.ContainsAny(id, "<> \t\r\n") {
+			return invalidHeader("eb:MessageId or eb:RefToMessageId %q holds angle brackets or white space", id)
+		}
+	}
 	return nil
 }
 

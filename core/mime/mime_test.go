@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	stdmime "mime"
+	"mime/multipart"
 	"net/textproto"
 	"os"
 	"strings"
@@ -124,6 +126,69 @@ func TestPhase4WrongCompression(t *testing.T) {
 	}
 	if _, err := r.Next(); err != io.EOF {
 		t.Errorf("after last part: %v, want io.EOF", err)
+	}
+}
+
+// TestAgreesWithStdlib reads the captured messages and our own output with
+// Go's mime/multipart, an independent parser, and compares the parts.
+func TestAgreesWithStdlib(t *testing.T) {
+	type msg struct {
+		name, ct string
+		body     []byte
+	}
+	var msgs []msg
+	for _, p := range []string{"testdata/dump-raw.as4out", "testdata/WrongCompression.mime"} {
+		h, body := splitDump(t, p)
+		msgs = append(msgs, msg{p, h.Get("Content-Type"), body})
+	}
+	ct, body := writeMessage(t, "<S12:Envelope/>", []part{{"message", "application/gzip", "\x1f\x8b\r\n--x"}, {"b@x", "text/plain", ""}})
+	msgs = append(msgs, msg{"writer", ct, body})
+	for _, m := range msgs {
+		_, params, err := stdmime.ParseMediaType(m.ct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		std := multipart.NewReader(bytes.NewReader(m.body), params["boundary"])
+		ours, err := NewReader(m.ct, bytes.NewReader(m.body), DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; ; i++ {
+			sp, serr := std.NextRawPart()
+			var oh textproto.MIMEHeader
+			var ob []byte
+			var oerr error
+			if i == 0 {
+				oh, ob, oerr = ours.Root()
+			} else {
+				var p *Part
+				if p, oerr = ours.Next(); oerr == nil {
+					oh = p.Header
+					ob, oerr = io.ReadAll(p.Body)
+				}
+			}
+			if serr == io.EOF {
+				if oerr != io.EOF {
+					t.Errorf("%s: stdlib ends after %d parts, we go on: %v", m.name, i, oerr)
+				}
+				break
+			}
+			if serr != nil || oerr != nil {
+				t.Fatalf("%s part %d: stdlib %v, ours %v", m.name, i, serr, oerr)
+			}
+			sb, err := io.ReadAll(sp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.EqualFold(sp.Header.Get("Content-Transfer-Encoding"), "base64") {
+				if sb, err = base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(sb))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !bytes.Equal(sb, ob) || sp.Header.Get("Content-Id") != oh.Get("Content-Id") {
+				t.Errorf("%s part %d: stdlib %d bytes cid %q, ours %d bytes cid %q", m.name, i, len(sb), sp.Header.Get("Content-Id"), len(ob), oh.Get("Content-Id"))
+			}
+		}
 	}
 }
 
