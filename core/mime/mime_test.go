@@ -567,6 +567,11 @@ func TestWriterFormat(t *testing.T) {
 }
 
 func TestWriterRefuses(t *testing.T) {
+	for _, rt := range []string{"", "application/soap+xml\r\nX-Evil: 1", "application/soap+xml; charset=UTF-8"} {
+		if err := NewWriter(io.Discard, rt).WriteRoot([]byte("<e/>")); !errors.Is(err, ErrMediaType) {
+			t.Errorf("root type %q: %v", rt, err)
+		}
+	}
 	w := NewWriter(io.Discard, SOAP12)
 	if _, err := w.CreatePart("a", "text/plain", nil); err == nil {
 		t.Error("CreatePart before WriteRoot succeeded")

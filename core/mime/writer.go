@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	stdmime "mime"
 	"net/textproto"
 	"sort"
 	"strings"
@@ -106,6 +107,9 @@ func (w *Writer) ContentType() string {
 func (w *Writer) WriteRoot(soap []byte) error {
 	if w.closed || w.root || w.started {
 		return errors.New("mime: write root: root must be the first part, written once")
+	}
+	if mt, _, err := stdmime.ParseMediaType(w.rootType); err != nil || mt != w.rootType {
+		return fmt.Errorf("mime: write root: %w: root type %q is not a bare media type", ErrMediaType, w.rootType)
 	}
 	h := textproto.MIMEHeader{}
 	h.Set("Content-Type", w.rootType+"; charset=UTF-8")
