@@ -9,7 +9,7 @@ BENCHTIME ?= 1s
 # `make interop` (and CI) require them.
 HAVE_INTEROP := $(shell command -v xmlsec1 >/dev/null 2>&1 && test -f /usr/share/java/xmlsec.jar && command -v javac >/dev/null 2>&1 && echo 1)
 
-.PHONY: all build run test unit fmt-check vet wasm-core interop bench fuzz lint wasm lambda clean
+.PHONY: ci-suites all build run test unit fmt-check vet wasm-core interop bench fuzz lint wasm lambda clean
 
 all: build
 
@@ -74,3 +74,11 @@ lambda:
 
 clean:
 	rm -rf $(BIN)
+
+# Slower suites (AWS API emulators, browser, workerd) live in their own makefiles and are
+# run by .ci/run after `make test`; each defines a target named in CI_SUITES.
+CI_SUITES :=
+-include mk/*.mk
+
+ci-suites:
+	@for s in $(CI_SUITES); do echo "== make $$s"; $(MAKE) $$s || exit 1; done
