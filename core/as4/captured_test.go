@@ -140,10 +140,10 @@ func TestInteropCapturedUserMessages(t *testing.T) {
 		why  string
 	}{
 		// phase4's negative samples: WrongCompression.mime is unsigned and declares
-		// CompressionType application/rar, which ebms.ParseMessaging already refuses
-		// as EBMS:0003 (phase4 expects EBMS:0303 here; see TestInteropWrongCompression).
+		// CompressionType application/rar, which ebms.ParseMessaging refuses as
+		// EBMS:0303 DecompressionFailure, as phase4 does (AS4_CP_TA30).
 		// WrongSigningAlgorithm.xml signs only the Body, with an unknown SignatureMethod.
-		{"WrongCompression.mime", ebms.ValueInconsistent, "CompressionType application/rar"},
+		{"WrongCompression.mime", ebms.DecompressionFailure, "CompressionType application/rar"},
 		{"WrongSigningAlgorithm.xml", ebms.PolicyNoncompliance, "eb:Messaging not signed, unknown signature method"},
 		{"SoapRequest.xml", ebms.PolicyNoncompliance, "the SOAP Body is not signed"},
 		// signed and encrypted for Domibus' blue_gw; the SOAP part alone lacks the attachments

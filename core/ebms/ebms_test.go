@@ -547,7 +547,7 @@ func TestValidationCodes(t *testing.T) {
 		{"external payload (TA08)", func(u *UserMessage) { u.Payloads[0].Href = "http://example.com/payload" }, ExternalPayloadError},
 		{"malformed cid URL", func(u *UserMessage) { u.Payloads[0].Href = "cid:%zz" }, ExternalPayloadError},
 		{"compressed without MimeType (TA26)", func(u *UserMessage) { u.Payloads[0].Properties = u.Payloads[0].Properties[1:] }, ValueInconsistent},
-		{"unknown compression", func(u *UserMessage) { u.Payloads[0].Properties[1].Value = "application/zip" }, ValueInconsistent},
+		{"unknown compression", func(u *UserMessage) { u.Payloads[0].Properties[1].Value = "application/zip" }, DecompressionFailure}, // AS4_CP_TA30
 		{"bad CharacterSet (TA29)", func(u *UserMessage) {
 			u.Payloads[0].Properties = append(u.Payloads[0].Properties, Property{Name: PropCharacterSet, Value: "utf 8!"})
 		}, ValueInconsistent},

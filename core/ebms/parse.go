@@ -21,8 +21,9 @@ import (
 //     the AS4 profile: two UserMessages (TwoUserMessages.xml, as phase4
 //     answers it), a Service or AgreementRef without type that is not a URI
 //     (ebMS 3.0 Core §5.2.2.7–8), a compressed part without MimeType
-//     (AS4 Profile §3.1, AS4_CP_TA26), an unknown CompressionType, an invalid
-//     CharacterSet (AS4_CP_TA29);
+//     (AS4 Profile §3.1, AS4_CP_TA26), an invalid CharacterSet (AS4_CP_TA29);
+//   - EBMS:0303 DecompressionFailure for a CompressionType other than
+//     application/gzip (AS4 Profile §3.1, AS4_CP_TA30, as phase4 answers it);
 //   - EBMS:0011 ExternalPayloadError for a PartInfo@href that is neither
 //     "cid:" nor "#" (AS4_CP_TA08; eDelivery AS4 1.15: no hyperlink payloads);
 //   - EBMS:0302 InvalidReceipt for a Receipt without RefToMessageId

@@ -120,8 +120,11 @@ func (p PartInfo) validate() *Error {
 		}
 	}
 	if ct, ok := p.Property(PropCompressionType); ok {
-		if ct != CompressionGzip { // AS4 Profile §3.1: application/gzip is the only compression
-			return NewError(ValueInconsistent, fmt.Sprintf("eb:PartInfo %q: CompressionType %q is not %s", p.Href, ct, CompressionGzip), nil)
+		// AS4 Profile §3.1: application/gzip is the only compression. A part the MSH
+		// cannot decompress is EBMS:0303 DecompressionFailure, returned synchronously
+		// (AS4_CP_TA30; phase4 answers its WrongCompression.mime sample the same way).
+		if ct != CompressionGzip {
+			return NewError(DecompressionFailure, fmt.Sprintf("eb:PartInfo %q: CompressionType %q is not %s", p.Href, ct, CompressionGzip), nil)
 		}
 		if mt, ok := p.Property(PropMimeType); !ok || mt == "" { // AS4 Profile §3.1, AS4_CP_TA25/TA26
 			return NewError(ValueInconsistent, fmt.Sprintf("eb:PartInfo %q: compressed part without MimeType", p.Href), nil)
