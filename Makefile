@@ -7,7 +7,8 @@ FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
 # Interop checks against tools we did not write run when the tools are installed;
 # `make interop` (and CI) require them.
-HAVE_INTEROP := $(shell command -v xmlsec1 >/dev/null 2>&1 && test -f /usr/share/java/xmlsec.jar && command -v javac >/dev/null 2>&1 && echo 1)
+HAVE_INTEROP := $(shell command -v xmlsec1 >/dev/null 2>&1 && command -v xmllint >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 \
+	&& test -f /usr/share/java/xmlsec.jar && test -f /usr/share/java/Saxon-HE.jar && test -f /usr/share/java/slf4j-api.jar && echo 1)
 
 .PHONY: ci-suites all build run test unit fmt-check vet wasm-core interop bench fuzz lint wasm lambda clean
 
@@ -26,7 +27,7 @@ run: build
 # checks run inside the one `go test` pass; where not, those tests say they were skipped.
 test: fmt-check vet wasm-core unit
 ifneq ($(HAVE_INTEROP),1)
-	@echo "NOTE: interop tools missing (xmlsec1, libxml-security-java, javac): interop checks were skipped; .ci/run installs them"
+	@echo "NOTE: interop tools missing (xmlsec1, xmllint, javac, Santuario, Saxon-HE, slf4j): interop checks were skipped; .ci/run installs them"
 endif
 
 unit:

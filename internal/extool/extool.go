@@ -47,10 +47,12 @@ func missing(t testing.TB, why string) {
 
 var debianPackage = map[string]string{
 	"xmlsec1":             "xmlsec1",
+	"xmllint":             "libxml2-utils",
 	"java":                "openjdk-17-jdk-headless",
 	"javac":               "openjdk-17-jdk-headless",
 	"xmlsec.jar":          "libxml-security-java",
 	"Saxon-HE.jar":        "libsaxonhe-java",
-	"saxonhe.jar":         "libsaxonhe-java",
 	"commons-logging.jar": "libcommons-logging-java",
+	"slf4j-api.jar":       "libslf4j-java",
+	"slf4j-nop.jar":       "libslf4j-java",
 }
