@@ -27,7 +27,8 @@ func Digest(m DigestMethod, data []byte) ([]byte, error) {
 	return nil, fmt.Errorf("xmldsig: digest method %q: %w", m, ErrUnsupported)
 }
 
-func digestHash(m DigestMethod) (crypto.Hash, error) {
+// Hash returns the crypto.Hash of a digest method, or ErrUnsupported.
+func Hash(m DigestMethod) (crypto.Hash, error) {
 	switch m {
 	case SHA256:
 		return crypto.SHA256, nil

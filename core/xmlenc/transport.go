@@ -46,15 +46,14 @@ func O2OKeyTransport() KeyTransport {
 }
 
 func digestHash(d xmldsig.DigestMethod) (crypto.Hash, error) {
-	switch d {
-	case "", xmldsig.SHA1: // §5.5.2: SHA-1 when no DigestMethod is given
+	if d == "" { // §5.5.2: SHA-1 when no DigestMethod is given
 		return crypto.SHA1, nil
-	case xmldsig.SHA256:
-		return crypto.SHA256, nil
-	case xmldsig.SHA512:
-		return crypto.SHA512, nil
 	}
-	return 0, fmt.Errorf("oaep digest %q: %w", d, ErrUnsupported)
+	h, err := xmldsig.Hash(d)
+	if err != nil {
+		return 0, fmt.Errorf("oaep digest %q: %w", d, ErrUnsupported)
+	}
+	return h, nil
 }
 
 func mgfHash(m Algorithm) (crypto.Hash, error) {
