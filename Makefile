@@ -10,7 +10,7 @@ BENCHTIME ?= 1s
 HAVE_INTEROP := $(shell command -v xmlsec1 >/dev/null 2>&1 && command -v xmllint >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 \
 	&& test -f /usr/share/java/xmlsec.jar && test -f /usr/share/java/Saxon-HE.jar && test -f /usr/share/java/slf4j-api.jar && echo 1)
 
-.PHONY: ci-suites all build run test unit fmt-check vet wasm-core interop bench fuzz lint wasm lambda clean
+.PHONY: ci-suites staticcheck all build run test unit fmt-check vet wasm-core interop bench fuzz lint wasm lambda clean
 
 all: build
 
@@ -25,7 +25,7 @@ run: build
 
 # test is what CI runs. Where the interop tools are installed they are required, so their
 # checks run inside the one `go test` pass; where not, those tests say they were skipped.
-test: fmt-check vet wasm-core unit
+test: fmt-check vet staticcheck wasm-core unit
 ifneq ($(HAVE_INTEROP),1)
 	@echo "NOTE: interop tools missing (xmlsec1, xmllint, javac, Santuario, Saxon-HE, slf4j): interop checks were skipped; .ci/run installs them"
 endif
@@ -58,7 +58,9 @@ fuzz:
 	  done; \
 	done
 
-lint: fmt-check vet
+lint: fmt-check vet staticcheck
+
+staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 wasm:
