@@ -150,3 +150,30 @@ type PayloadInfo struct {
 	Size   int64
 	SHA256 [32]byte // set by PutPayload (computed while streaming); zero from OpenPayload
 }
+
+// OutboxLister is the optional ability to list a tenant's outbound messages, newest
+// first (the SDK API's getMessageByFilter). The adapter keeps an index per tenant (and
+// state); it is a Query on one partition, never a scan.
+type OutboxLister interface {
+	ListOutbound(ctx context.Context, r ListOutboundRequest) (OutboundPage, error)
+}
+
+// OutboxDeleter is the optional ability to delete an outbound message if its stored
+// Version is still expect (ErrConflict otherwise, ErrNotFound when missing).
+type OutboxDeleter interface {
+	DeleteOutbound(ctx context.Context, k MessageKey, expect int64) error
+}
+
+// ListOutboundRequest asks for one page of a tenant's outbox.
+type ListOutboundRequest struct {
+	Tenant string
+	State  State  // "" for every state
+	Cursor string // "" for the first page, else OutboundPage.Next of this adapter
+	Limit  int    // 0..MaxListLimit; 0 means DefaultListLimit
+}
+
+// OutboundPage is one page of an outbox.
+type OutboundPage struct {
+	Items []OutboundMessage
+	Next  string
+}
