@@ -1,0 +1,43 @@
+package oauth
+
+import "strings"
+
+// DIGG's SDK API MT/MK scopes (spec-facts §i), one per operation.
+const (
+	ScopeSendMessage        = "urn:sdk.api:sendMessage"
+	ScopeSendMessages       = "urn:sdk.api:sendMessages" // securitySchemes' spelling
+	ScopeGetMessageByFilter = "urn:sdk.api:getMessageByFilter"
+	ScopeGetMessage         = "urn:sdk.api:getMessage"
+	ScopeDeleteMessage      = "urn:sdk.api:deleteMessage"
+)
+
+// ScopeMailbox is Brevduva's own scope for the mailbox extension of the SDK API (read
+// and mark read the messages delivered to the tenant's function addresses).
+const ScopeMailbox = "urn:brevduva:api:mailbox"
+
+// ScopeSend lists the scopes that each allow sendMessage.
+var ScopeSend = []string{ScopeSendMessage, ScopeSendMessages}
+
+// AllScopes are the scopes a local client gets when its configuration names none.
+var AllScopes = []string{ScopeSendMessage, ScopeGetMessageByFilter, ScopeGetMessage, ScopeDeleteMessage, ScopeMailbox}
+
+// Principal is who a valid access token speaks for.
+type Principal struct {
+	ClientID string
+	Tenant   string
+	Scopes   []string
+}
+
+// HasAny reports whether p holds at least one of scopes.
+func (p Principal) HasAny(scopes ...string) bool {
+	for _, want := range scopes {
+		for _, s := range p.Scopes {
+			if s == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func splitScope(s string) []string { return strings.Fields(s) }
