@@ -1,0 +1,351 @@
+package msh
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/brevduva/brevduva/core/as4"
+	"github.com/brevduva/brevduva/core/certpub"
+	"github.com/brevduva/brevduva/core/discovery"
+	"github.com/brevduva/brevduva/core/ebms"
+	"github.com/brevduva/brevduva/core/kvittens"
+	"github.com/brevduva/brevduva/core/o2o"
+	"github.com/brevduva/brevduva/core/pmode"
+	"github.com/brevduva/brevduva/core/sdkmsg"
+	"github.com/brevduva/brevduva/core/smp"
+	"github.com/brevduva/brevduva/core/xhe"
+)
+
+func participantID(v string) smp.Identifier {
+	return smp.Identifier{Scheme: smp.SchemeParticipant, Value: v}
+}
+
+func documentID(kind OutboundKind) smp.Identifier {
+	if kind == KindReceipt {
+		return smp.Identifier{Scheme: xhe.DocIDSchemeQNS, Value: smp.DocumentSDKReceipt}
+	}
+	return smp.Identifier{Scheme: xhe.DocIDSchemeQNS, Value: smp.DocumentSDKMessage}
+}
+
+func legOf(kind OutboundKind) pmode.Leg {
+	if kind == KindReceipt {
+		return pmode.SDKReceiptLeg()
+	}
+	return pmode.SDKMessageLeg()
+}
+
+// signingCert picks the CertPub signing certificate of a lookup result (spec-facts §f),
+// or the only one published.
+func signingCert(r *discovery.Result) (*x509.Certificate, error) {
+	var any *x509.Certificate
+	for _, c := range r.O2O {
+		if c.Use == certpub.Signing {
+			return c.Cert, nil
+		}
+		if any == nil {
+			any = c.Cert
+		}
+	}
+	if any != nil && len(r.O2O) == 1 {
+		return any, nil
+	}
+	if r.O2OErr != nil {
+		return nil, fmt.Errorf("msh: no certpub signing certificate: %w", r.O2OErr)
+	}
+	return nil, errors.New("msh: no certpub signing certificate")
+}
+
+// encryptionCert picks the CertPub certificate to seal for: the encryption one, else the
+// only one published.
+func encryptionCert(r *discovery.Result) (*x509.Certificate, error) {
+	for _, c := range r.O2O {
+		if c.Use != certpub.Signing {
+			return c.Cert, nil
+		}
+	}
+	if len(r.O2O) == 1 {
+		return r.O2O[0].Cert, nil
+	}
+	if r.O2OErr != nil {
+		return nil, fmt.Errorf("msh: no certpub encryption certificate: %w", r.O2OErr)
+	}
+	return nil, errors.New("msh: no certpub encryption certificate")
+}
+
+// submit: Message → CertPub lookup and Seal; then the XHE path for both kinds.
+func (e *Engine) submit(ctx context.Context, tid string, s Submission) (*Outbound, error) {
+	t, err := e.tenant(tid)
+	if err != nil {
+		return nil, err
+	}
+	if (s.XHE == nil) == (s.Message == nil) {
+		return nil, fmt.Errorf("msh: submit: give exactly one of XHE and Message: %w", ErrInvalid)
+	}
+	var label string
+	var conversation string
+	x := s.XHE
+	if s.Message != nil {
+		if t.cfg.O2OKey == nil {
+			return nil, fmt.Errorf("msh: submit: tenant %s has no O2O key (end-to-end mode): submit a sealed XHE: %w", tid, ErrInvalid)
+		}
+		m, err := sdkmsg.Parse(s.Message)
+		if err != nil {
+			return nil, fmt.Errorf("msh: submit: %w: %w", ErrInvalid, err)
+		}
+		if vs := sdkmsg.Validate(s.Message); len(vs) > 0 {
+			return nil, fmt.Errorf("msh: submit: %w: %w", ErrInvalid, kvittens.Reject(vs))
+		}
+		if !sameParticipant(m.Sender.ID, t.cfg.Participant) {
+			return nil, fmt.Errorf("msh: submit: sender %s is not this tenant's participant: %w", m.Sender.ID, ErrInvalid)
+		}
+		if m.Recipient.Attention == nil || m.Recipient.Attention.FunctionAddress == "" {
+			return nil, fmt.Errorf("msh: submit: no recipient function address: %w", ErrInvalid)
+		}
+		res, err := e.o.Discovery.Lookup(ctx, participantID(m.Recipient.ID), documentID(KindMessage))
+		if errors.Is(err, discovery.ErrNotFound) {
+			return nil, fmt.Errorf("msh: submit: recipient %s: %w: %w", m.Recipient.ID, ErrRecipientNotFound, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("msh: submit: look up recipient %s: %w", m.Recipient.ID, err)
+		}
+		cert, err := encryptionCert(res)
+		if err != nil {
+			return nil, fmt.Errorf("msh: submit: recipient %s: %w: %w", m.Recipient.ID, ErrRecipientNotFound, err)
+		}
+		sealer := &o2o.Sealer{Key: t.cfg.O2OKey, Cert: t.cfg.O2OCert, Profile: t.o2o, Now: e.o.Clock.Now}
+		if x, err = sealer.Seal(s.Message, cert, m.Recipient.Attention.FunctionAddress); err != nil {
+			return nil, fmt.Errorf("msh: submit: seal: %w: %w", ErrInvalid, err)
+		}
+		label, conversation = m.Label, m.ConversationID
+	} else if t.cfg.O2OCert != nil {
+		// End-to-end mode: the browser signed with the organisation's key; its certificate
+		// is ours to check ([CONTENT] §5.3 applies at C4, we refuse early what C4 rejects).
+		if _, err := o2o.Verify(x, o2o.Sender{Cert: t.cfg.O2OCert, Trust: t.cfg.O2OTrust}, t.o2o, e.now()); err != nil {
+			return nil, fmt.Errorf("msh: submit: %w: %w", ErrInvalid, err)
+		}
+	}
+	_, env, err := xhe.ParseBytes(x)
+	if err != nil {
+		return nil, fmt.Errorf("msh: submit: %w: %w", ErrInvalid, err)
+	}
+	if !sameParticipant(env.From, t.cfg.Participant) {
+		return nil, fmt.Errorf("msh: submit: xhe from %s is not this tenant's participant: %w", env.From, ErrInvalid)
+	}
+	if !env.Encrypted {
+		return nil, fmt.Errorf("msh: submit: xhe payload not encrypted ([CONTENT] §5.3): %w", ErrInvalid)
+	}
+	if conversation == "" {
+		conversation = env.ID // end-to-end: the SDK conversationId is sealed; ⚠U use the message id
+	}
+	rec, err := e.createOutbound(ctx, t, outboundSpec{
+		id: env.ID, kind: KindMessage, conversation: conversation, recipient: env.To,
+		function: env.HandlingServiceID, label: label, xhe: x,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("msh: submit: %w", err)
+	}
+	e.log.InfoContext(ctx, "message submitted", "tenant", tid, "messageId", env.ID, "sender", t.cfg.Participant, "recipient", env.To, "function", env.HandlingServiceID)
+	return outboundView(rec), nil
+}
+
+type outboundSpec struct {
+	id, conversation, recipient, function, label, refTo string
+	kind                                                OutboundKind
+	xhe                                                 []byte
+}
+
+// createOutbound follows the send-path ordering of the package doc: payload, then the
+// work item, then the record (so that no crash leaves a record nothing works on).
+func (e *Engine) createOutbound(ctx context.Context, t *tenant, s outboundSpec) (OutboundMessage, error) {
+	if len(s.id) > maxWireID {
+		return OutboundMessage{}, fmt.Errorf("message id of %d bytes: %w", len(s.id), ErrInvalid)
+	}
+	k := MessageKey{Tenant: t.cfg.ID, MessageID: s.id}
+	if err := k.Validate(); err != nil {
+		return OutboundMessage{}, err
+	}
+	if _, err := e.o.Store.GetOutbound(ctx, k); err == nil {
+		return OutboundMessage{}, fmt.Errorf("outbound %s: %w", s.id, ErrDuplicate)
+	} else if !errors.Is(err, ErrNotFound) {
+		return OutboundMessage{}, err
+	}
+	name, err := e.putPayload(ctx, t.cfg.ID, "out", s.id, s.xhe)
+	if err != nil {
+		return OutboundMessage{}, err
+	}
+	if err := e.enqueue(ctx, t.cfg.ID, itemSend+s.id); err != nil {
+		return OutboundMessage{}, err
+	}
+	now := e.now()
+	rec := NewOutbound(k, StateScheduled, now)
+	rec.ConversationID, rec.Sender, rec.Recipient, rec.PayloadNames = s.conversation, t.cfg.Participant, s.recipient, []string{name}
+	rec.Meta = map[string]string{metaKind: string(s.kind), metaFunction: s.function}
+	if s.label != "" {
+		rec.Meta[metaLabel] = s.label
+	}
+	if s.refTo != "" {
+		rec.Meta[metaRefTo] = s.refTo
+	}
+	if err := e.o.Store.CreateOutbound(ctx, rec); err != nil {
+		return OutboundMessage{}, fmt.Errorf("create outbound %s: %w", s.id, err)
+	}
+	rec.Version = 1
+	return rec, nil
+}
+
+// send is one AS4 send attempt of an outbound message (AS4 Profile §3.2 reception
+// awareness: retries per the PMode schedule, EBMS:0301 MissingReceipt after the last).
+func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outcome, error) {
+	k := MessageKey{Tenant: t.cfg.ID, MessageID: id}
+	m, err := e.o.Store.GetOutbound(ctx, k)
+	if errors.Is(err, ErrNotFound) {
+		return e.orphan(ctx, t, l), nil
+	}
+	if err != nil {
+		return outcome{}, fmt.Errorf("msh: send %s: %w", id, err)
+	}
+	now := e.now()
+	switch m.State {
+	case StateScheduled:
+	case StateScheduledForResend:
+		if m.NextAttempt.After(now) {
+			return retryIn(m.NextAttempt.Sub(now)), nil
+		}
+	case StateSubmitted: // an attempt crashed (or lost its lease) after it began
+		return e.failAttempt(ctx, t, m, "EBMS:0005", "attempt interrupted")
+	default: // WAITING_FOR_RECEIPT and later: nothing to send
+		return done, nil
+	}
+	kind := OutboundKind(m.Meta[metaKind])
+	m, err = Transition(ctx, e.o.Store, TransitionRequest{MessageKey: k, From: m.State, To: StateSubmitted, At: now,
+		Mutate: func(n *OutboundMessage) {
+			n.Attempts++
+			if n.Meta == nil {
+				n.Meta = map[string]string{}
+			}
+			if n.Meta[metaFirst] == "" {
+				n.Meta[metaFirst] = now.UTC().Format(time.RFC3339Nano)
+			}
+		}})
+	if err != nil {
+		return outcome{}, fmt.Errorf("msh: send %s: %w", id, err)
+	}
+	log := e.log.With("tenant", t.cfg.ID, "messageId", id, "kind", kind, "recipient", m.Recipient, "attempt", m.Attempts)
+
+	res, err := e.o.Discovery.Lookup(ctx, participantID(m.Recipient), documentID(kind))
+	if errors.Is(err, discovery.ErrNotFound) {
+		log.WarnContext(ctx, "recipient not found", "err", err)
+		_, err := e.finish(ctx, m, StateError, "recipient-not-found", "")
+		return done, err
+	}
+	if err != nil {
+		log.WarnContext(ctx, "recipient lookup failed", "err", err)
+		return e.failAttempt(ctx, t, m, "EBMS:0005", "lookup failed")
+	}
+	if len(m.PayloadNames) != 1 {
+		return outcome{}, fmt.Errorf("msh: send %s: %d payloads: %w", id, len(m.PayloadNames), ErrInvalid)
+	}
+	x, err := e.readPayload(ctx, t.cfg.ID, m.PayloadNames[0])
+	if err != nil {
+		return outcome{}, fmt.Errorf("msh: send %s: %w", id, err)
+	}
+	leg := legOf(kind)
+	um := leg.UserMessage(t.cfg.APPartyID, res.APCertificate.Subject.CommonName, // To = receiving AP's CN (⚠U spec-facts §k 14)
+		m.ConversationID, t.cfg.Participant, m.Recipient)
+	um.Info.MessageID = id // AS4 MessageId = SDK messageId (⚠U spec-facts §k 13)
+	um.Info.RefToMessageID = m.Meta[metaRefTo]
+	packer := &as4.Packer{Profile: t.profile, Sender: as4.Sender{Key: t.cfg.AS4Key, Cert: t.cfg.AS4Cert},
+		Recipient: res.APCertificate, Now: e.o.Clock.Now, NewID: e.o.NewID}
+	var wire bytes.Buffer
+	ct, sent, err := packer.Pack(&wire, um, []as4.Payload{{ContentID: leg.PayloadCID, MimeType: leg.PayloadMimeType, Data: x}})
+	if err != nil {
+		log.ErrorContext(ctx, "pack failed", "err", err)
+		_, err2 := e.finish(ctx, m, StateError, string(ebmsCode(err)), "pack failed")
+		return done, err2
+	}
+	rct, rbody, err := e.o.Transport.Post(ctx, res.EndpointURL, ct, &wire)
+	if err != nil {
+		log.WarnContext(ctx, "no response", "endpoint", res.EndpointURL, "err", err)
+		return e.failAttempt(ctx, t, m, string(ebms.ConnectionFailure), "no response")
+	}
+	v := &as4.SignalVerifier{Profile: t.profile, Trust: t.cfg.APTrust, Known: []*x509.Certificate{res.APCertificate}}
+	if _, rerr := v.VerifyReceipt(sent, rct, bytes.NewReader(rbody)); rerr == nil {
+		next := StateWaitingForReceipt
+		reason := ""
+		if kind == KindReceipt {
+			// A Meddelandekvittens is never answered (spec-facts §d): the AS4 receipt ends it.
+			next, reason = StateAccepted, "as4-receipt"
+		}
+		m2, err := e.finish(ctx, m, next, reason, "")
+		if err == nil {
+			log.InfoContext(ctx, "as4 receipt verified", "state", m2.State)
+		}
+		return done, err
+	} else if sig, serr := v.Verify(rct, bytes.NewReader(rbody)); serr == nil && sig.Messaging.SignalMessage != nil && len(sig.Messaging.SignalMessage.Errors) > 0 {
+		eb := sig.Messaging.SignalMessage.Errors[0]
+		log.WarnContext(ctx, "ebms error signal", "code", eb.Code, "shortName", eb.ShortName)
+		_, err := e.finish(ctx, m, StateMessageExchangeError, string(eb.Code), eb.ShortName)
+		return done, err
+	} else {
+		log.WarnContext(ctx, "no valid receipt", "err", rerr)
+		return e.failAttempt(ctx, t, m, string(ebmsCode(rerr)), "invalid receipt")
+	}
+}
+
+// failAttempt records a failed attempt: SCHEDULED_FOR_RESEND at the schedule's next time,
+// or MESSAGE_EXCHANGE_ERROR with EBMS:0301 MissingReceipt when the retries are spent.
+func (e *Engine) failAttempt(ctx context.Context, t *tenant, m OutboundMessage, code, detail string) (outcome, error) {
+	first, err := time.Parse(time.RFC3339Nano, m.Meta[metaFirst])
+	if err != nil {
+		first = m.CreatedAt
+	}
+	attempts := max(m.Attempts, 1)
+	state, next := t.retry.AfterFailure(first, attempts)
+	now := e.now()
+	if state == StateMessageExchangeError {
+		_, err := e.finish(ctx, m, StateMessageExchangeError, string(ebms.MissingReceipt), code+" "+detail)
+		e.log.WarnContext(ctx, "retries spent", "tenant", t.cfg.ID, "messageId", m.MessageID, "attempts", attempts, "code", ebms.MissingReceipt)
+		return done, err
+	}
+	_, err = Transition(ctx, e.o.Store, TransitionRequest{MessageKey: m.MessageKey, From: StateSubmitted, To: StateScheduledForResend,
+		At: now, Reason: code, Mutate: func(n *OutboundMessage) {
+			n.NextAttempt = next
+			setMeta(n, metaDetail, detail)
+		}})
+	if err != nil {
+		return outcome{}, fmt.Errorf("msh: send %s: %w", m.MessageID, err)
+	}
+	return retryIn(next.Sub(now)), nil
+}
+
+// finish moves a message from SUBMITTED to a result state. A message that moved on
+// meanwhile (a kvittens overtook the AS4 receipt) is left as it is.
+func (e *Engine) finish(ctx context.Context, m OutboundMessage, to State, reason, detail string) (OutboundMessage, error) {
+	n, err := Transition(ctx, e.o.Store, TransitionRequest{MessageKey: m.MessageKey, From: StateSubmitted, To: to, At: e.now(),
+		Reason: reason, Mutate: func(n *OutboundMessage) { setMeta(n, metaDetail, detail) }})
+	if errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalidTransition) {
+		cur, gerr := e.o.Store.GetOutbound(ctx, m.MessageKey)
+		if gerr == nil && (cur.State == StateAccepted || cur.State == StateRejected) {
+			return cur, nil
+		}
+	}
+	if err != nil {
+		return OutboundMessage{}, fmt.Errorf("msh: send %s → %s: %w", m.MessageID, to, err)
+	}
+	return n, nil
+}
+
+func setMeta(n *OutboundMessage, k, v string) {
+	if n.Meta == nil {
+		n.Meta = map[string]string{}
+	}
+	if v == "" {
+		delete(n.Meta, k)
+		return
+	}
+	n.Meta[k] = v
+}
