@@ -18,6 +18,7 @@ type Faults struct {
 	mu    sync.Mutex
 	rules map[string][]fault
 	calls map[string]int
+	at    map[string]map[int]fault // op → call number → fault (FailAt)
 }
 
 type fault struct {
@@ -33,6 +34,32 @@ func (f *Faults) FailBefore(op string, err error) { f.arm(op, fault{err: err}) }
 
 // FailAfter makes the next call of op reach the port and then return err.
 func (f *Faults) FailAfter(op string, err error) { f.arm(op, fault{after: true, err: err}) }
+
+// FailAt makes call number n of op (counting every call since NewFaults, from 1) fail
+// with err: after the call reached the port when after is true, else before. It lets a
+// test fail each step of a scenario in turn, by the call counts of a clean run.
+func (f *Faults) FailAt(op string, n int, after bool, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.at == nil {
+		f.at = map[string]map[int]fault{}
+	}
+	if f.at[op] == nil {
+		f.at[op] = map[int]fault{}
+	}
+	f.at[op][n] = fault{after: after, err: err}
+}
+
+// Counts returns the number of calls of every op so far.
+func (f *Faults) Counts() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]int, len(f.calls))
+	for k, v := range f.calls {
+		out[k] = v
+	}
+	return out
+}
 
 // Calls reports how many calls of op were made.
 func (f *Faults) Calls(op string) int {
@@ -52,6 +79,10 @@ func (f *Faults) take(op string) (fault, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[op]++
+	if x, ok := f.at[op][f.calls[op]]; ok {
+		delete(f.at[op], f.calls[op])
+		return x, true
+	}
 	rs := f.rules[op]
 	if len(rs) == 0 {
 		return fault{}, false
