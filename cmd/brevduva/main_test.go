@@ -26,3 +26,5 @@ func runScripts(t *testing.T, dir string) {
 }
 
 func TestCLIScripts(t *testing.T) { runScripts(t, "cli") }
+
+func TestServeScripts(t *testing.T) { runScripts(t, "serve") }

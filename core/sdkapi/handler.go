@@ -131,6 +131,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, p oauth.Principal
 	case errors.Is(err, ErrRecipientNotFound):
 		writeProblem(w, r, Problem{Type: ProblemUnprocessable, Status: http.StatusUnprocessableEntity, Detail: "the recipient was not found (SMP/CertPub)",
 			EventIssues: []EventIssue{{TypeCode: "recipient", Title: "not found", In: "data.attributes.recipient"}}})
+	case errors.Is(err, ErrNotSupported):
+		writeProblem(w, r, Problem{Type: ProblemNotImplemented, Status: http.StatusNotImplemented, Detail: "this installation's store does not support the operation"})
 	default:
 		h.o.Logger.Error("sdk api failed", "op", op, "tenant", p.Tenant, "err", err.Error())
 		writeProblem(w, r, Problem{Type: ProblemInternalServerError, Status: http.StatusInternalServerError})

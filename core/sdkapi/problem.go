@@ -21,6 +21,7 @@ const (
 	ProblemUnsupportedMedia    = "urn:problem-type:sdk:unsupportedMediaType"
 	ProblemUnprocessable       = "urn:problem-type:sdk:unprocessableEntity"
 	ProblemInternalServerError = "urn:problem-type:sdk:internalServerError"
+	ProblemNotImplemented      = "urn:problem-type:sdk:notImplemented"
 )
 
 var problemTitles = map[string]string{
@@ -34,6 +35,7 @@ var problemTitles = map[string]string{
 	ProblemUnsupportedMedia:    "Unsupported Media Type",
 	ProblemUnprocessable:       "Unprocessable Entity",
 	ProblemInternalServerError: "Internal Server Error",
+	ProblemNotImplemented:      "Not Implemented",
 }
 
 // writeProblem writes p; Title is filled from the type, Instance from the request.

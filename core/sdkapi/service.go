@@ -13,6 +13,7 @@ var (
 	ErrDuplicate         = errors.New("sdkapi: message id already used")       // 409
 	ErrNotDeletable      = errors.New("sdkapi: message cannot be deleted now") // 409
 	ErrRecipientNotFound = errors.New("sdkapi: recipient not found")           // 422
+	ErrNotSupported      = errors.New("sdkapi: not supported by this store")   // 501
 )
 
 // Service is what the API needs from the access point. Every call names the tenant of
