@@ -151,9 +151,12 @@ type PayloadInfo struct {
 	SHA256 [32]byte // set by PutPayload (computed while streaming); zero from OpenPayload
 }
 
-// OutboxLister is the optional ability to list a tenant's outbound messages, newest
-// first (the SDK API's getMessageByFilter). The adapter keeps an index per tenant (and
-// state); it is a Query on one partition, never a scan.
+// OutboxLister is the optional ability to list a tenant's outbound messages (the SDK
+// API's getMessageByFilter), page by page in an order the adapter keeps stable (the
+// in-memory and bbolt adapters: by message id). Messages created while paging appear on
+// a later page or not at all, never twice. It reads one tenant's partition (DynamoDB: a
+// Query on the tenant, with a state GSI), never the whole table. A cursor that is not an
+// OutboundPage.Next of this adapter is ErrInvalid.
 type OutboxLister interface {
 	ListOutbound(ctx context.Context, r ListOutboundRequest) (OutboundPage, error)
 }
