@@ -17,11 +17,12 @@ all: build
 build:
 	$(GO) build -o $(BIN)/brevduva ./cmd/brevduva
 
-# run builds the CLI and sets up the local system's data folder (demo PKI on first run).
+# run builds the CLI and runs the local system with two demo municipalities and the test bed.
+# The first run creates $(DATA)/demo (PKI, config.json, data); later runs reuse it. The URLs and
+# the path of demo.json (client ids and secrets) are printed; Ctrl-C stops cleanly.
 run: build
 	@mkdir -p $(DATA)
-	@test -f $(DATA)/pki/ap-ca.ca.pem || ./$(BIN)/brevduva pki demo --out $(DATA)/pki
-	@echo "Demo PKI in $(DATA)/pki. The local server (brevduva serve) arrives with the access point engine issue."
+	./$(BIN)/brevduva serve --demo $(DATA)/demo
 
 # test is what CI runs. Where the interop tools are installed they are required, so their
 # checks run inside the one `go test` pass; where not, those tests say they were skipped.
