@@ -39,7 +39,7 @@ func (g *Guard) Register(ctx context.Context, r msh.GuardRequest) (bool, error) 
 	if !r.Expires.After(now) {
 		return false, fmt.Errorf("dynamo: register %q: expiry %v not after now: %w", r.MessageID, r.Expires, msh.ErrInvalid)
 	}
-	exp := r.Expires.UnixNano()
+	exp := nanos(r.Expires)
 	ttl := r.Expires.Unix()
 	if r.Expires.After(time.Unix(ttl, 0)) {
 		ttl++
@@ -52,7 +52,7 @@ func (g *Guard) Register(ctx context.Context, r msh.GuardRequest) (bool, error) 
 		Item:                      item,
 		ConditionExpression:       aws.String("attribute_not_exists(#pk) OR #exp <= :now"),
 		ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#exp": attrExp},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.UnixNano())},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(nanos(now))},
 	})
 	if conditionFailed(err) {
 		return true, nil

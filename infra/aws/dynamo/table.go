@@ -164,17 +164,17 @@ func conditionFailed(err error) bool {
 
 // timeKey is t as 16 hex digits that sort like the times: unix nanoseconds with the sign
 // bit flipped; times outside int64 nanoseconds (the zero time) clamp to the ends.
-func timeKey(t time.Time) string {
-	var n int64
+func timeKey(t time.Time) string { return fmt.Sprintf("%016x", uint64(nanos(t))^(1<<63)) }
+
+// nanos is t in unix nanoseconds, clamped to the int64 range.
+func nanos(t time.Time) int64 {
 	switch {
 	case t.Before(minTime):
-		n = math.MinInt64
+		return math.MinInt64
 	case t.After(maxTime):
-		n = math.MaxInt64
-	default:
-		n = t.UnixNano()
+		return math.MaxInt64
 	}
-	return fmt.Sprintf("%016x", uint64(n)^(1<<63))
+	return t.UnixNano()
 }
 
 var (

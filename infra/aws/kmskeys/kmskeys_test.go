@@ -141,10 +141,10 @@ func TestDecrypterUnwrapsXMLEncKeyTransport(t *testing.T) {
 	}
 	// Parameters KMS cannot apply are refused before any call.
 	for name, opts := range map[string]crypto.DecrypterOpts{
-		"PKCS #1 v1.5":          &rsa.PKCS1v15DecryptOptions{},
-		"label":                 &rsa.OAEPOptions{Hash: crypto.SHA256, Label: []byte("x")},
-		"MGF1-SHA1 over SHA256": &rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA1},
-		"SHA-512":               &rsa.OAEPOptions{Hash: crypto.SHA512},
+		"no options (PKCS #1 v1.5)": nil,
+		"label":                     &rsa.OAEPOptions{Hash: crypto.SHA256, Label: []byte("x")},
+		"MGF1-SHA1 over SHA256":     &rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA1},
+		"SHA-512":                   &rsa.OAEPOptions{Hash: crypto.SHA512},
 	} {
 		if _, err := d.Decrypt(nil, make([]byte, 256), opts); !errors.Is(err, kmskeys.ErrUnsupported) {
 			t.Errorf("Decrypt(%s) = %v, want ErrUnsupported", name, err)

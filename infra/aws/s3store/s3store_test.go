@@ -94,7 +94,9 @@ func ifNoneMatchShim(backend gofakes3.Backend, next http.Handler) http.Handler {
 	})
 }
 
-func tenantKey(tenant string) string { return "arn:aws:kms:eu-north-1:111122223333:alias/brevduva-" + tenant }
+func tenantKey(tenant string) string {
+	return "arn:aws:kms:eu-north-1:111122223333:alias/brevduva-" + tenant
+}
 
 func TestContracts(t *testing.T) {
 	mshtest.All{
