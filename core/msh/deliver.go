@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 
@@ -104,7 +105,7 @@ func (e *Engine) deliver(ctx context.Context, t *tenant, l Lease, id string) (ou
 	}
 	d := kvittens.DecideError(rej)
 	if rej != nil {
-		log.WarnContext(ctx, "message rejected", "reason", d.Reason, "detail", d.Detail, "err", rej)
+		log.WarnContext(ctx, "message rejected", "reason", d.Reason, "detail", d.Detail, errAttr(rej))
 	} else {
 		log.InfoContext(ctx, "message delivered", "function", env.HandlingServiceID)
 	}
@@ -228,7 +229,7 @@ func (e *Engine) receiveKvittens(ctx context.Context, t *tenant, in InboundMessa
 	}
 	env, rc, err := o2o.OpenReceipt(x, o2o.Sender{Cert: cert, Trust: t.cfg.O2OTrust}, t.o2o, e.now())
 	if err != nil {
-		log.WarnContext(ctx, "kvittens refused", "err", err)
+		log.WarnContext(ctx, "kvittens refused", errAttr(err))
 		return done, nil
 	}
 	if !sameParticipant(env.From, in.OriginalSender) || !sameParticipant(rc.Receiver, t.cfg.Participant) {
@@ -265,4 +266,23 @@ func (e *Engine) receiveKvittens(ctx context.Context, t *tenant, in InboundMessa
 	}
 	log.InfoContext(ctx, "kvittens applied", "refTo", rc.DocumentID, "code", rc.Code, "reason", reason, "detail", detail)
 	return done, nil
+}
+
+// errAttr logs an error without message content (STYLE: logs carry ids, parties and
+// outcomes): a *kvittens.Rejection by its reason, detail, rule ids and locations and its
+// cause, never the violation texts, which may quote values of the message.
+func errAttr(err error) slog.Attr {
+	var r *kvittens.Rejection
+	if !errors.As(err, &r) {
+		return slog.String("err", err.Error())
+	}
+	rules := make([]string, 0, len(r.Violations))
+	for _, v := range r.Violations {
+		rules = append(rules, v.Rule+"@"+v.Location)
+	}
+	attrs := []any{slog.String("reason", string(r.Reason)), slog.String("detail", string(r.Detail)), slog.Any("rules", rules)}
+	if r.Err != nil {
+		attrs = append(attrs, slog.String("cause", r.Err.Error()))
+	}
+	return slog.Group("err", attrs...)
 }

@@ -71,4 +71,15 @@
 // After a failed attempt RetryPolicy.AfterFailure gives the next state and time (Nack with
 // that delay); the queue's own MaxAttempts is only the poison-message backstop and must
 // exceed the PMode retries plus the grace-period nacks.
+//
+// # The engine
+//
+// Engine (engine.go) is the access point on these ports: Receive (C3, the receive path
+// below), Submit and the send worker (the send path below; reception awareness with the
+// PMode retry schedule, AS4 Profile §3.2, and NRR receipts checked against what was sent,
+// §5.1.8), and the MT's delivery worker (C4: [CONTENT] §5.3 checks, the mailbox of the
+// XHE HandlingServiceID, the Meddelandekvittens of spec-facts §d on the receipt leg). One
+// queue per tenant carries both kinds of work, "send:{messageId}" and
+// "deliver:{messageId}"; every step is idempotent, so a crash anywhere is repaired by the
+// item coming back. core/msh/enginetest runs two engines against each other.
 package msh

@@ -109,8 +109,9 @@ type EngineOptions struct {
 	// Grace is how long a send item whose record does not exist yet is retried before it
 	// is dropped (package doc, the send path; 0: 2 minutes).
 	Grace time.Duration
-	// ReceiptTimeout moves WAITING_FOR_RECEIPT to MESSAGE_EXCHANGE_ERROR when no
-	// Meddelandekvittens came (⚠U spec-facts §k 17; 0: never).
+	// ReceiptTimeout moves WAITING_FOR_RECEIPT to MESSAGE_EXCHANGE_ERROR (Reason
+	// "kvittens-timeout") when no Meddelandekvittens came that long after the AS4 receipt
+	// (⚠U spec-facts §k 17; 0: wait for ever).
 	ReceiptTimeout time.Duration
 	// PollInterval is how long Run's workers sleep when a tenant's queue is empty (0: 1 s).
 	PollInterval time.Duration
@@ -155,8 +156,11 @@ type Outbound struct {
 	Label           string // SDK label (empty in end-to-end mode)
 	Kind            OutboundKind
 	State           State
-	// Reason is the latest failure or rejection: an ebMS error code ("EBMS:0301"), or the
-	// kvittens orsakskod ("SV", "BV", "SIG") of a REJECTED.
+	// Reason is the latest failure or rejection: an ebMS error code ("EBMS:0301"
+	// MissingReceipt after the last retry, "EBMS:0005" for a failed attempt, the code of a
+	// peer's error signal), the kvittens orsakskod ("SV", "BV", "SIG") of a REJECTED,
+	// "recipient-not-found" (ERROR), "kvittens-timeout", or "as4-receipt" (a kvittens the
+	// peer's AP acknowledged).
 	Reason string
 	// Detail is the kvittens detail code ("not-found", "security" …) or a short failure
 	// description; never message content.
@@ -176,7 +180,9 @@ type OutboundFilter struct {
 	Limit  int    // 0: DefaultListLimit
 }
 
-// OutboundList is one page of outbound messages, newest first.
+// OutboundList is one page of outbound messages (SDK messages only, not the MT's
+// kvittens), in the store's stable order (OutboxLister). A page may hold fewer than Limit
+// items while Next is set.
 type OutboundList struct {
 	Items []*Outbound
 	Next  string

@@ -217,7 +217,9 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 		}
 	case StateSubmitted: // an attempt crashed (or lost its lease) after it began
 		return e.failAttempt(ctx, t, m, "EBMS:0005", "attempt interrupted")
-	default: // WAITING_FOR_RECEIPT and later: nothing to send
+	case StateWaitingForReceipt:
+		return e.kvittensTimeout(ctx, m)
+	default: // finished: nothing to send
 		return done, nil
 	}
 	kind := OutboundKind(m.Meta[metaKind])
@@ -281,10 +283,14 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 			next, reason = StateAccepted, "as4-receipt"
 		}
 		m2, err := e.finish(ctx, m, next, reason, "")
-		if err == nil {
-			log.InfoContext(ctx, "as4 receipt verified", "state", m2.State)
+		if err != nil {
+			return done, err
 		}
-		return done, err
+		log.InfoContext(ctx, "as4 receipt verified", "state", m2.State)
+		if m2.State == StateWaitingForReceipt && e.o.ReceiptTimeout > 0 {
+			return retryIn(e.o.ReceiptTimeout), nil // the item comes back to check for the kvittens
+		}
+		return done, nil
 	} else if sig, serr := v.Verify(rct, bytes.NewReader(rbody)); serr == nil && sig.Messaging.SignalMessage != nil && len(sig.Messaging.SignalMessage.Errors) > 0 {
 		eb := sig.Messaging.SignalMessage.Errors[0]
 		log.WarnContext(ctx, "ebms error signal", "code", eb.Code, "shortName", eb.ShortName)
@@ -295,6 +301,31 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 		return e.failAttempt(ctx, t, m, string(ebmsCode(rerr)), "invalid receipt")
 	}
 }
+
+// kvittensTimeout moves a message still WAITING_FOR_RECEIPT ReceiptTimeout after its AS4
+// receipt to MESSAGE_EXCHANGE_ERROR (no timeout is published: ⚠U spec-facts §k 17).
+func (e *Engine) kvittensTimeout(ctx context.Context, m OutboundMessage) (outcome, error) {
+	if e.o.ReceiptTimeout <= 0 {
+		return done, nil
+	}
+	now := e.now()
+	if due := m.UpdatedAt.Add(e.o.ReceiptTimeout); now.Before(due) {
+		return retryIn(due.Sub(now)), nil
+	}
+	_, err := Transition(ctx, e.o.Store, TransitionRequest{MessageKey: m.MessageKey, From: StateWaitingForReceipt,
+		To: StateMessageExchangeError, At: now, Reason: reasonKvittensTimeout})
+	if errors.Is(err, ErrConflict) { // the kvittens came meanwhile
+		return done, nil
+	}
+	if err != nil {
+		return outcome{}, fmt.Errorf("msh: kvittens timeout %s: %w", m.MessageID, err)
+	}
+	e.log.WarnContext(ctx, "no kvittens in time", "tenant", m.Tenant, "messageId", m.MessageID, "recipient", m.Recipient)
+	return done, nil
+}
+
+// reasonKvittensTimeout is the Reason of a message whose Meddelandekvittens did not come.
+const reasonKvittensTimeout = "kvittens-timeout"
 
 // failAttempt records a failed attempt: SCHEDULED_FOR_RESEND at the schedule's next time,
 // or MESSAGE_EXCHANGE_ERROR with EBMS:0301 MissingReceipt when the retries are spent.

@@ -153,6 +153,8 @@ type World struct {
 	Dir   *Directory
 	Net   *Network
 	A, B  *AP
+	// Configure, when set, changes the options of every engine Start makes.
+	Configure func(*msh.EngineOptions)
 }
 
 // Decrypter returns k as a crypto.Decrypter.
@@ -207,10 +209,14 @@ func (w *World) Start(a *AP) {
 		f := a.Faults
 		p = Ports{f.WithMessages(p.Store), f.WithPayloads(p.Payloads), f.WithGuard(p.Guard), f.WithQueue(p.Queue), f.WithMailbox(p.Mailbox)}
 	}
-	e, err := msh.NewEngine(msh.EngineOptions{
+	o := msh.EngineOptions{
 		Tenants: []msh.TenantConfig{a.Tenant}, Store: p.Store, Payloads: p.Payloads, Guard: p.Guard, Queue: p.Queue, Mailbox: p.Mailbox,
 		Clock: w.Clock, Discovery: w.Dir, Transport: w.Net,
-	})
+	}
+	if w.Configure != nil {
+		w.Configure(&o)
+	}
+	e, err := msh.NewEngine(o)
 	if err != nil {
 		w.T.Fatal(err)
 	}
