@@ -131,6 +131,10 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, p oauth.Principal
 	case errors.Is(err, ErrRecipientNotFound):
 		writeProblem(w, r, Problem{Type: ProblemUnprocessable, Status: http.StatusUnprocessableEntity, Detail: "the recipient was not found (SMP/CertPub)",
 			EventIssues: []EventIssue{{TypeCode: "recipient", Title: "not found", In: "data.attributes.recipient"}}})
+	case errors.Is(err, ErrRecipientUntrusted):
+		writeProblem(w, r, Problem{Type: ProblemUnprocessable, Status: http.StatusUnprocessableEntity,
+			Detail:      "the recipient's access point cannot be trusted (SMP signature or AP certificate)",
+			EventIssues: []EventIssue{{TypeCode: "recipient", Title: "untrusted access point", In: "data.attributes.recipient"}}})
 	case errors.Is(err, ErrNotSupported):
 		writeProblem(w, r, Problem{Type: ProblemNotImplemented, Status: http.StatusNotImplemented, Detail: "this installation's store does not support the operation"})
 	default:

@@ -56,6 +56,12 @@ func (f *fake) Send(_ context.Context, tenant string, s Submission) (Sent, error
 		if err != nil {
 			return Sent{}, fmt.Errorf("fake: %w: %w", ErrInvalid, err)
 		}
+		switch m.Recipient.ID {
+		case "0203:untrusted.se":
+			return Sent{}, fmt.Errorf("fake: %w", ErrRecipientUntrusted)
+		case "0203:missing.se":
+			return Sent{}, fmt.Errorf("fake: %w", ErrRecipientNotFound)
+		}
 		out.MessageID, out.ConversationID, out.Recipient, out.Label = m.MessageID, m.ConversationID, m.Recipient.ID, m.Label
 		out.FunctionAddress = m.Recipient.Attention.FunctionAddress
 	}
@@ -277,6 +283,14 @@ func TestSendProblems(t *testing.T) {
 	}
 	if w, m := do(t, h, "GET", "/nothing", "A", nil); w.Code != 404 || m["type"] != ProblemNotFound {
 		t.Fatalf("unknown path: %d", w.Code)
+	}
+	// Discovery outcomes → 422 with the recipient named.
+	for _, rcpt := range []string{"0203:untrusted.se", "0203:missing.se"} {
+		b := createBody("0203:kommun-a.se")
+		b["data"].(map[string]any)["attributes"].(map[string]any)["recipient"] = rcpt
+		if w, m := do(t, h, "POST", "/sdk/messages", "A", b); w.Code != 422 || m["eventIssues"].([]any)[0].(map[string]any)["in"] != "data.attributes.recipient" {
+			t.Errorf("%s: %d %s", rcpt, w.Code, w.Body)
+		}
 	}
 	// Duplicate messageId → 409.
 	b = createBody("0203:kommun-a.se")

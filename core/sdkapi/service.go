@@ -8,12 +8,13 @@ import (
 
 // Errors a Service returns (wrapped); the handler maps each to a status.
 var (
-	ErrNotFound          = errors.New("sdkapi: not found")                     // 404
-	ErrInvalid           = errors.New("sdkapi: invalid message")               // 400
-	ErrDuplicate         = errors.New("sdkapi: message id already used")       // 409
-	ErrNotDeletable      = errors.New("sdkapi: message cannot be deleted now") // 409
-	ErrRecipientNotFound = errors.New("sdkapi: recipient not found")           // 422
-	ErrNotSupported      = errors.New("sdkapi: not supported by this store")   // 501
+	ErrNotFound           = errors.New("sdkapi: not found")                            // 404
+	ErrInvalid            = errors.New("sdkapi: invalid message")                      // 400
+	ErrDuplicate          = errors.New("sdkapi: message id already used")              // 409
+	ErrNotDeletable       = errors.New("sdkapi: message cannot be deleted now")        // 409
+	ErrRecipientNotFound  = errors.New("sdkapi: recipient not found")                  // 422
+	ErrRecipientUntrusted = errors.New("sdkapi: recipient's access point not trusted") // 422
+	ErrNotSupported       = errors.New("sdkapi: not supported by this store")          // 501
 )
 
 // Service is what the API needs from the access point. Every call names the tenant of

@@ -90,14 +90,16 @@ func start(t *testing.T, dir string) *System {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Error(err)
-		}
-	})
+	t.Cleanup(func() { shutdown(t, s) })
 	return s
+}
+
+func shutdown(t *testing.T, s *System) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Error(err)
+	}
 }
 
 // token gets an access token from the system's token endpoint (client_secret_basic).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/brevduva/brevduva/core/discovery"
 	"github.com/brevduva/brevduva/core/msh"
 	"github.com/brevduva/brevduva/core/sdkapi"
 )
@@ -36,7 +37,9 @@ func mapErr(err error) error {
 		to = sdkapi.ErrDuplicate
 	case errors.Is(err, msh.ErrNotDeletable), errors.Is(err, msh.ErrConflict):
 		to = sdkapi.ErrNotDeletable
-	case errors.Is(err, msh.ErrRecipientNotFound):
+	case errors.Is(err, discovery.ErrUntrusted), errors.Is(err, discovery.ErrBadSignature):
+		to = sdkapi.ErrRecipientUntrusted
+	case errors.Is(err, msh.ErrRecipientNotFound), errors.Is(err, discovery.ErrNotFound), errors.Is(err, discovery.ErrNoEndpoint):
 		to = sdkapi.ErrRecipientNotFound
 	case errors.Is(err, msh.ErrInvalid):
 		to = sdkapi.ErrInvalid
@@ -75,9 +78,11 @@ func sent(o *msh.Outbound) sdkapi.Sent {
 	for _, ev := range o.History {
 		s.Events = append(s.Events, sdkapi.SentEvent{Status: string(ev.State), At: ev.At, Reason: ev.Reason})
 	}
+	// The latest event carries the outcome with its detail (kvittens detail code or a
+	// short failure description).
 	if len(s.Events) > 0 && o.Reason != "" {
 		last := &s.Events[len(s.Events)-1]
-		if last.Reason == "" {
+		if last.Reason == "" || last.Reason == o.Reason {
 			last.Reason = reason(o)
 		}
 	}

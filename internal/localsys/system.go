@@ -72,19 +72,20 @@ type Options struct {
 
 // System is a running local system.
 type System struct {
-	cfg     *Config
-	log     *slog.Logger
-	db      *bolt.DB
-	dns     *dnstest.Server
-	pending []net.Listener
-	live    []*http.Server
-	serveWG sync.WaitGroup
-	cancel  context.CancelFunc
-	workers sync.WaitGroup
-	engines map[string]*msh.Engine
-	desc    Description
-	closeMu sync.Mutex
-	closed  bool
+	cfg        *Config
+	log        *slog.Logger
+	db         *bolt.DB
+	dns        *dnstest.Server
+	pending    []net.Listener
+	transports []*httpx.Transport
+	live       []*http.Server
+	serveWG    sync.WaitGroup
+	cancel     context.CancelFunc
+	workers    sync.WaitGroup
+	engines    map[string]*msh.Engine
+	desc       Description
+	closeMu    sync.Mutex
+	closed     bool
 }
 
 // Description is what demo.json holds: how scripts and people reach each tenant.
@@ -333,6 +334,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("localsys: tenant %s: %w", t.ID, err)
 		}
+		s.transports = append(s.transports, tr)
 		fas := make([]string, 0, len(t.FunctionAddresses))
 		for _, fa := range t.FunctionAddresses {
 			fas = append(fas, fa.ID)
@@ -516,6 +518,16 @@ func (s *System) Shutdown(ctx context.Context) error {
 	}
 	s.closed = true
 	var errs []error
+	// Workers first (no new outbound exchanges), then our own idle client connections
+	// (HTTP/2 connections would hold the servers' graceful shutdown), then the servers.
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.workers.Wait()
+	s.log.Debug("workers stopped")
+	for _, tr := range s.transports {
+		tr.CloseIdle()
+	}
 	for _, srv := range s.live {
 		if err := srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("localsys: shutdown: %w", err))
@@ -525,10 +537,7 @@ func (s *System) Shutdown(ctx context.Context) error {
 	for _, l := range s.pending {
 		_ = l.Close()
 	}
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.workers.Wait()
+	s.log.Debug("servers stopped")
 	s.serveWG.Wait()
 	if s.dns != nil {
 		_ = s.dns.Close()
