@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -23,6 +22,7 @@ import (
 	"github.com/brevduva/brevduva/core/bdxl"
 	"github.com/brevduva/brevduva/core/discovery"
 	"github.com/brevduva/brevduva/core/sdkapi"
+	"github.com/brevduva/brevduva/core/sdkmsg"
 	"github.com/brevduva/brevduva/core/smp"
 	"github.com/brevduva/brevduva/infra/dns"
 	"github.com/brevduva/brevduva/infra/httpx"
@@ -362,7 +362,32 @@ func TestEndToEnd(t *testing.T) {
 	if code, _ := call(t, "GET", d.SDKAPIBaseURL+"/sdk/messages/"+url.PathEscape(id), tokB, "", nil); code != 404 {
 		t.Errorf("B read A's outbox: %d", code)
 	}
-	fmt.Fprintln(io.Discard)
+	// The delivered SDK message as B's AP stored it (Accept: text/xml) holds the PDF
+	// byte for byte too.
+	code, raw := call(t, "GET", mailURL, tokB, "text/xml", nil)
+	if code != 200 {
+		t.Fatalf("raw: %d", code)
+	}
+	msg, err := sdkmsg.Parse(raw)
+	if err != nil || msg.MessageID != id || !bytes.Equal(msg.Documents[0].Files[0].Content, pdf) {
+		t.Fatalf("raw SDK message: %v", err)
+	}
+
+	// Restart: the message, its state and the inbox survive; the inbox marks it read.
+	shutdown(t, s)
+	s2 := start(t, dir)
+	d2 := s2.Description()
+	mailURL = d2.SDKAPIBaseURL + "/sdk/mailboxes/registrator/messages/" + url.PathEscape(id)
+	if code, b := call(t, "GET", mailURL, tokB, "text/xml", nil); code != 200 || !bytes.Equal(b, raw) {
+		t.Fatalf("after restart, B's mailbox: %d", code)
+	}
+	code, b = call(t, "GET", d2.SDKAPIBaseURL+"/sdk/messages/"+url.PathEscape(id), tokA, "", nil)
+	if code != 200 || !bytes.Contains(b, []byte(`"messageStatus":"ACCEPTED"`)) {
+		t.Fatalf("after restart, A's message: %d %s", code, b)
+	}
+	if code, b := call(t, "POST", mailURL+"/read", tokB, "", nil); code != 200 || !bytes.Contains(b, []byte("readDateTime")) {
+		t.Fatalf("mark read: %d %s", code, b)
+	}
 }
 
 // testLogger logs to the test's output when BREVDUVA_TEST_LOG is set.
