@@ -159,8 +159,9 @@ type Outbound struct {
 	// Reason is the latest failure or rejection: an ebMS error code ("EBMS:0301"
 	// MissingReceipt after the last retry, "EBMS:0005" for a failed attempt, the code of a
 	// peer's error signal), the kvittens orsakskod ("SV", "BV", "SIG") of a REJECTED,
-	// "recipient-not-found" (ERROR), "kvittens-timeout", or "as4-receipt" (a kvittens the
-	// peer's AP acknowledged).
+	// "recipient-not-found" or "recipient-certificate-invalid" (ERROR: the recipient's
+	// CertPub certificate fails TenantConfig.O2OTrust, e.g. expired), "kvittens-timeout",
+	// or "as4-receipt" (a kvittens the peer's AP acknowledged).
 	Reason string
 	// Detail is the kvittens detail code ("not-found", "security" …) or a short failure
 	// description; never message content.

@@ -282,3 +282,20 @@ func TestEngineSubmitErrors(t *testing.T) {
 		t.Fatalf("unknown tenant: %v", err)
 	}
 }
+
+func TestEngineRecipientCertificateExpired(t *testing.T) {
+	w := enginetest.NewWorld(t, nil)
+	old, err := w.PKI.CA("o2o-ca").Issue("org-b-expired", demopki.Options{Bits: 2048, NotBefore: e0.Add(-48 * time.Hour), NotAfter: e0.Add(-24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Dir.Entries[strings.ToLower(partB)].O2O[0].Cert = old.Cert
+	submit(t, w, id(70), fnB)
+	w.MustPump()
+	if o := w.WantState(id(70), msh.StateError); o.Reason != "recipient-certificate-invalid" {
+		t.Fatalf("reason %q", o.Reason)
+	}
+	if w.Net.Posts(w.B.URL) != 0 || len(w.Mail(fnB)) != 0 {
+		t.Fatal("sent to a recipient whose O2O certificate expired")
+	}
+}

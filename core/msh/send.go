@@ -17,6 +17,7 @@ import (
 	"github.com/brevduva/brevduva/core/pmode"
 	"github.com/brevduva/brevduva/core/sdkmsg"
 	"github.com/brevduva/brevduva/core/smp"
+	"github.com/brevduva/brevduva/core/trust"
 	"github.com/brevduva/brevduva/core/xhe"
 )
 
@@ -248,6 +249,19 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 		log.WarnContext(ctx, "recipient lookup failed", "err", err)
 		return e.failAttempt(ctx, t, m, "EBMS:0005", "lookup failed")
 	}
+	if kind == KindMessage && t.cfg.O2OTrust != nil {
+		// The recipient's CertPub certificate must chain to the O2O CA and be valid now
+		// (spec-facts §j): a message sealed for an expired key is not sent (ERROR).
+		cert, err := encryptionCert(res)
+		if err == nil {
+			_, err = t.cfg.O2OTrust.Verify(cert, nil, trust.Encryption)
+		}
+		if err != nil {
+			log.WarnContext(ctx, "recipient O2O certificate not valid", "err", err)
+			_, err := e.finish(ctx, m, StateError, reasonRecipientCertificate, "")
+			return done, err
+		}
+	}
 	if len(m.PayloadNames) != 1 {
 		return outcome{}, fmt.Errorf("msh: send %s: %d payloads: %w", id, len(m.PayloadNames), ErrInvalid)
 	}
@@ -323,6 +337,10 @@ func (e *Engine) kvittensTimeout(ctx context.Context, m OutboundMessage) (outcom
 	e.log.WarnContext(ctx, "no kvittens in time", "tenant", m.Tenant, "messageId", m.MessageID, "recipient", m.Recipient)
 	return done, nil
 }
+
+// reasonRecipientCertificate is the Reason of a message not sent because the recipient's
+// O2O certificate is not valid.
+const reasonRecipientCertificate = "recipient-certificate-invalid"
 
 // reasonKvittensTimeout is the Reason of a message whose Meddelandekvittens did not come.
 const reasonKvittensTimeout = "kvittens-timeout"
