@@ -23,6 +23,7 @@ const (
 	EnvSQS      = "BREVDUVA_SQS_ENDPOINT"
 	EnvKMS      = "BREVDUVA_KMS_ENDPOINT"
 	EnvS3       = "BREVDUVA_S3_ENDPOINT" // optional: an external S3 server (MinIO); else gofakes3 in-process
+	EnvS3KMSKey = "BREVDUVA_S3_KMS_KEY"  // with EnvS3: the SSE-KMS key id the external server knows
 )
 
 // Region is the region the tests claim; the emulators accept any.
