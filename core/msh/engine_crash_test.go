@@ -96,8 +96,11 @@ func TestEngineCrashAtEveryStep(t *testing.T) {
 		sort.Strings(ops)
 		for _, op := range ops {
 			last := counts[op]
-			if op == "Lease" {
+			switch {
+			case op == "Lease":
 				last = min(last, 4) // the later leases of a clean run find the queue empty
+			case readOnly[op]:
+				last = min(last, 1) // a failed read is an error return wherever it happens
 			}
 			for n := 1; n <= last; n++ {
 				steps = append(steps, step{a.Name, op, n})
@@ -118,8 +121,11 @@ func TestEngineCrashAtEveryStep(t *testing.T) {
 	}
 	for _, s := range steps {
 		modes := []bool{false, true}
-		if readOnly[s.op] {
+		switch {
+		case readOnly[s.op]:
 			modes = modes[:1] // a read fails the same way before and after
+		case s.op == "Lease":
+			modes = modes[1:] // leased, but the worker never learned it: hidden until the lease expires
 		}
 		for _, after := range modes {
 			name := fmt.Sprintf("%s-%s#%d-after=%v", s.ap, s.op, s.n, after)

@@ -299,3 +299,19 @@ func TestEngineRecipientCertificateExpired(t *testing.T) {
 		t.Fatal("sent to a recipient whose O2O certificate expired")
 	}
 }
+
+// A signed ebMS error signal in the response ends the exchange at once with its code.
+func TestEngineErrorSignalIsExchangeError(t *testing.T) {
+	w := enginetest.NewWorld(t, nil)
+	w.B.Tenant.APPartyID = "AP9999-NOT-IN-SMP" // B refuses To/PartyId = its certificate's CN
+	w.Start(w.B)
+	submit(t, w, id(80), fnB)
+	w.MustPump()
+	o := w.WantState(id(80), msh.StateMessageExchangeError)
+	if o.Reason != "EBMS:0010" || o.Attempts != 1 || w.Net.Posts(w.B.URL) != 1 {
+		t.Fatalf("outbound %+v", o)
+	}
+	if len(w.Mail(fnB)) != 0 {
+		t.Fatal("refused message delivered")
+	}
+}
