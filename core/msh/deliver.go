@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/brevduva/brevduva/core/discovery"
 	"github.com/brevduva/brevduva/core/kvittens"
 	"github.com/brevduva/brevduva/core/o2o"
 	"github.com/brevduva/brevduva/core/pmode"
@@ -51,7 +50,7 @@ func (e *Engine) deliver(ctx context.Context, t *tenant, l Lease, id string) (ou
 	if err == nil {
 		senderCert, err = signingCert(res)
 	}
-	if errors.Is(err, discovery.ErrNotFound) || (err != nil && res != nil) {
+	if notRegistered(err) || (err != nil && res != nil) {
 		log.WarnContext(ctx, "sender not registered in SMP/CertPub: not delivered, no kvittens", "err", err)
 		return done, nil
 	}
@@ -220,7 +219,7 @@ func (e *Engine) receiveKvittens(ctx context.Context, t *tenant, in InboundMessa
 	if err == nil {
 		cert, err = signingCert(res)
 	}
-	if errors.Is(err, discovery.ErrNotFound) || (err != nil && res != nil) {
+	if notRegistered(err) || (err != nil && res != nil) {
 		log.WarnContext(ctx, "kvittens from a sender without a certpub certificate dropped", "err", err)
 		return done, nil
 	}

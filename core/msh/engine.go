@@ -70,7 +70,8 @@ type TenantConfig struct {
 // (core/discovery.Discovery fits). The engine passes participants as smp.Identifier
 // {Scheme: "iso6523-actorid-upis", Value: "0203:…"} and documents as {Scheme:
 // "busdox-docid-qns", Value: smp.DocumentSDKMessage or the receipt's document id}. A
-// participant or document that does not exist must wrap discovery.ErrNotFound.
+// participant or document that does not exist must wrap discovery.ErrNotFound (or
+// discovery.ErrNoEndpoint when the document has no endpoint for the transport profile).
 type Discoverer interface {
 	Lookup(ctx context.Context, participant, document smp.Identifier) (*discovery.Result, error)
 }

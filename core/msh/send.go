@@ -107,7 +107,7 @@ func (e *Engine) submit(ctx context.Context, tid string, s Submission) (*Outboun
 			return nil, fmt.Errorf("msh: submit: no recipient function address: %w", ErrInvalid)
 		}
 		res, err := e.o.Discovery.Lookup(ctx, participantID(m.Recipient.ID), documentID(KindMessage))
-		if errors.Is(err, discovery.ErrNotFound) {
+		if notRegistered(err) {
 			return nil, fmt.Errorf("msh: submit: recipient %s: %w: %w", m.Recipient.ID, ErrRecipientNotFound, err)
 		}
 		if err != nil {
@@ -240,7 +240,7 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 	log := e.log.With("tenant", t.cfg.ID, "messageId", id, "kind", kind, "recipient", m.Recipient, "attempt", m.Attempts)
 
 	res, err := e.o.Discovery.Lookup(ctx, participantID(m.Recipient), documentID(kind))
-	if errors.Is(err, discovery.ErrNotFound) {
+	if notRegistered(err) {
 		log.WarnContext(ctx, "recipient not found", "err", err)
 		_, err := e.finish(ctx, m, StateError, "recipient-not-found", "")
 		return done, err
@@ -397,4 +397,11 @@ func setMeta(n *OutboundMessage, k, v string) {
 		return
 	}
 	n.Meta[k] = v
+}
+
+// notRegistered reports whether a lookup found that the participant cannot receive the
+// document: not in the SML/SMP, or no endpoint for the document type and transport
+// profile. Other lookup failures (network, signatures) are retried.
+func notRegistered(err error) bool {
+	return errors.Is(err, discovery.ErrNotFound) || errors.Is(err, discovery.ErrNoEndpoint)
 }
