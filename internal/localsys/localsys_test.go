@@ -21,6 +21,7 @@ import (
 
 	"github.com/brevduva/brevduva/core/bdxl"
 	"github.com/brevduva/brevduva/core/discovery"
+	"github.com/brevduva/brevduva/core/o2o"
 	"github.com/brevduva/brevduva/core/sdkapi"
 	"github.com/brevduva/brevduva/core/sdkmsg"
 	"github.com/brevduva/brevduva/core/smp"
@@ -396,4 +397,57 @@ func testLogger(t *testing.T) *slog.Logger {
 		return nil
 	}
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// TestSealedXHE: a client that seals itself (end-to-end mode, e.g. the browser) posts
+// the XHE as sealedXhe; it crosses AS4 and B's message service opens and delivers it.
+func TestSealedXHE(t *testing.T) {
+	dir := demoCopy(t)
+	s := start(t, dir)
+	d := s.Description()
+	tokA, tokB := token(t, d, 0), token(t, d, 1)
+	pki := filepath.Join(dir, demoPKIDir)
+	key, err := demopki.LoadKey(filepath.Join(pki, "org-a.key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	certA, _ := demopki.LoadCerts(filepath.Join(pki, "org-a.cert.pem"))
+	certB, _ := demopki.LoadCerts(filepath.Join(pki, "org-b.cert.pem"))
+	id := "3f0c7d2e-5b1a-4c8e-9d6f-0a1b2c3d4e5f"
+	m := &sdkmsg.Message{CreationDateTime: sdkmsg.FormatTime(time.Now()), MessageID: id, ConversationID: id, Label: "Förseglat i webbläsaren",
+		Sender:    sdkmsg.Party{ID: DemoParticipantA},
+		Recipient: sdkmsg.Party{ID: DemoParticipantB, Attention: &sdkmsg.Attention{FunctionAddress: "socialtjansten"}},
+		Documents: []sdkmsg.Document{{DocumentID: "d1", Index: "1", Files: []sdkmsg.File{{FileName: "a.pdf", ContentType: "application/pdf", Content: pdf}}}}}
+	plain, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer := &o2o.Sealer{Key: key, Cert: certA[0], Profile: o2o.DIGGProfile(), Now: time.Now}
+	sealed, err := sealer.Seal(plain, certB[0], "socialtjansten")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{"sealedXhe": sealed, "sender": DemoParticipantA}}}
+	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokA, "", body)
+	if code != http.StatusCreated {
+		t.Fatalf("send: %d %s", code, b)
+	}
+	mailURL := d.SDKAPIBaseURL + "/sdk/mailboxes/socialtjansten/messages/" + id
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, b = call(t, "GET", mailURL, tokB, "text/xml", nil)
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			_, sb := call(t, "GET", d.SDKAPIBaseURL+"/sdk/messages/"+id, tokA, "", nil)
+			t.Fatalf("not delivered: %d %s; sender: %s", code, b, sb)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The XHE carries the message as an element, so its XML declaration does not travel;
+	// everything after it is byte-identical.
+	if _, rest, ok := bytes.Cut(plain, []byte("?>")); !ok || !bytes.Equal(b, rest) {
+		t.Fatal("delivered SDK message differs from what the client sealed")
+	}
 }
