@@ -73,7 +73,7 @@ func (e *Engine) receive(ctx context.Context, tid string, contentType string, bo
 	sender, _ := um.Property(pmode.PropOriginalSender)
 	recipient, _ := um.Property(pmode.PropFinalRecipient)
 	switch {
-	case um.To.ID != t.cfg.APPartyID: // the message is for another AP (ebMS 3.0 Core §5.2.2.3)
+	case um.To.ID != t.cfg.APPartyID: // the message is for another AP (ebMS 3.0 Core: eb:To names the receiving party)
 		return e.errorResponse(ctx, t, id, ebms.NewError(ebms.ProcessingModeMismatch, "To/PartyId is not this access point", nil))
 	case !sameParticipant(recipient, t.cfg.Participant): // spec-facts §a.3: recipientID = finalRecipient
 		return e.errorResponse(ctx, t, id, ebms.NewError(ebms.ValueInconsistent, "finalRecipient is not served here", nil))
