@@ -37,7 +37,8 @@ var (
 	ErrRecipientNotFound = errors.New("msh: recipient not found")
 	// ErrNotDeletable: the outbound message is in a state that may not be deleted.
 	ErrNotDeletable = errors.New("msh: message cannot be deleted in its state")
-	// ErrNotImplemented is returned by parts of the engine not built yet.
+	// ErrNotImplemented: the store lacks an optional ability the call needs
+	// (OutboxLister for ListOutbound, OutboxDeleter for DeleteOutbound).
 	ErrNotImplemented = errors.New("msh: not implemented")
 )
 
