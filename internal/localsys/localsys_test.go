@@ -363,6 +363,20 @@ func TestEndToEnd(t *testing.T) {
 	if code, _ := call(t, "GET", d.SDKAPIBaseURL+"/sdk/messages/"+url.PathEscape(id), tokB, "", nil); code != 404 {
 		t.Errorf("B read A's outbox: %d", code)
 	}
+	// getMessageByFilter finds it by status and function address, only for A.
+	q := url.Values{"filter[messageStatus]": {"ACCEPTED"}, "filter[recipientAttention.subOrganization.extension]": {"registrator"}}
+	code, b = call(t, "GET", d.SDKAPIBaseURL+"/sdk/messages?"+q.Encode(), tokA, "", nil)
+	if code != 200 || !bytes.Contains(b, []byte(id)) {
+		t.Errorf("filter: %d %s", code, b)
+	}
+	q.Set("filter[messageStatus]", "REJECTED")
+	if code, b = call(t, "GET", d.SDKAPIBaseURL+"/sdk/messages?"+q.Encode(), tokA, "", nil); code != 200 || bytes.Contains(b, []byte(id)) {
+		t.Errorf("filter REJECTED: %d %s", code, b)
+	}
+	if code, b = call(t, "GET", d.SDKAPIBaseURL+"/sdk/messages", tokB, "", nil); code != 200 || bytes.Contains(b, []byte(`"id":"`+id)) {
+		t.Errorf("B's list shows A's message: %d %s", code, b)
+	}
+
 	// The delivered SDK message as B's AP stored it (Accept: text/xml) holds the PDF
 	// byte for byte too.
 	code, raw := call(t, "GET", mailURL, tokB, "text/xml", nil)
@@ -388,6 +402,17 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if code, b := call(t, "POST", mailURL+"/read", tokB, "", nil); code != 200 || !bytes.Contains(b, []byte("readDateTime")) {
 		t.Fatalf("mark read: %d %s", code, b)
+	}
+	// deleteMessageById: B cannot, A can (ACCEPTED is final), then it is gone.
+	msgURL := d2.SDKAPIBaseURL + "/sdk/messages/" + url.PathEscape(id)
+	if code, _ := call(t, "DELETE", msgURL, tokB, "", nil); code != 404 {
+		t.Errorf("B deleted A's message: %d", code)
+	}
+	if code, b := call(t, "DELETE", msgURL, tokA, "", nil); code != 202 {
+		t.Fatalf("delete: %d %s", code, b)
+	}
+	if code, _ := call(t, "GET", msgURL, tokA, "", nil); code != 404 {
+		t.Errorf("deleted message still there: %d", code)
 	}
 }
 
