@@ -153,3 +153,20 @@ func TestNewServerChecks(t *testing.T) {
 		}
 	}
 }
+
+// FuzzVerify: no input panics, and nothing but a token signed with the key verifies.
+func FuzzVerify(f *testing.F) {
+	now := t0
+	s, _ := NewServer(ServerOptions{Key: ed25519.NewKeyFromSeed(make([]byte, 32)), Issuer: "i", Now: func() time.Time { return now },
+		Clients: []Client{{ID: "c", Secret: "s", Tenant: "t"}}})
+	good, _ := sign(s.o.Key, claims{Issuer: "i", Subject: "c", Tenant: "t", IssuedAt: now.Unix(), Expires: now.Add(time.Minute).Unix()})
+	f.Add(good)
+	f.Add("a.b.c")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, tok string) {
+		p, err := s.Verifier().Verify(tok)
+		if err == nil && (tok != good || p.Tenant != "t") {
+			t.Fatalf("verified %q", tok)
+		}
+	})
+}

@@ -465,3 +465,35 @@ func TestIndexJSON(t *testing.T) {
 		t.Fatal(string(b))
 	}
 }
+
+// FuzzSend: any body gets a JSON answer below 500, and only a valid message reaches
+// the service.
+func FuzzSend(f *testing.F) {
+	good, _ := json.Marshal(createBody("0203:kommun-a.se"))
+	f.Add(good)
+	f.Add([]byte(`{"data":{"type":"messages","attributes":{"sealedXhe":"PHgvPg=="}}}`))
+	f.Add([]byte(`{"data":{"type":"messages","attributes":{"digitalDocument":[{"index":1e999}]}}}`))
+	f.Add([]byte(`{`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fk := newFake()
+		h, _ := NewHandler(Options{Service: fk, Auth: auth, Now: func() time.Time { return t0 }, MaxBody: 1 << 16})
+		r := httptest.NewRequest("POST", "/sdk/messages", bytes.NewReader(body))
+		r.Header.Set("Authorization", "Bearer A")
+		r.Header.Set("Content-Type", MediaType)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code >= 500 {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		if !json.Valid(w.Body.Bytes()) {
+			t.Fatalf("not JSON: %s", w.Body)
+		}
+		for _, s := range fk.submissions {
+			if s.Message != nil {
+				if _, err := sdkmsg.Parse(s.Message); err != nil {
+					t.Fatalf("invalid message reached the service: %v", err)
+				}
+			}
+		}
+	})
+}
