@@ -5,7 +5,9 @@
 #   SQS       npm fauxqs     (its buildApp, listening on 127.0.0.1)
 #   KMS       github.com/nsmithuk/local-kms, built from the module source with one patch:
 #             it binds ":PORT" (all interfaces); we bind 127.0.0.1
-#   S3        none here: the tests run gofakes3 in process (or use BREVDUVA_S3_ENDPOINT)
+#   S3        gofakes3, in process in the tests; with BREVDUVA_WITH_MINIO=1 also MinIO, built
+#             from the module proxy (~5 min, 1.5 GB the first time; not in CI's budget) and
+#             started with a static SSE-KMS key, so the S3 tests run against it instead
 #
 # Versions are pinned below. Tools are cached in .cache (git-ignored): npm packages in
 # .cache/node_modules, local-kms in .cache/bin. Every server listens on 127.0.0.1 on a free
@@ -17,12 +19,15 @@ set -euo pipefail
 DYNALITE_VERSION=4.0.0
 FAUXQS_VERSION=1.9.2
 LOCAL_KMS_VERSION=v0.0.0-20260228092603-2a5e92d09ab6
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=$ROOT/.cache
 STATE=${BREVDUVA_AWS_EMU_DIR:-$CACHE/aws-emulators}
 case $STATE in /*) ;; *) STATE=$ROOT/$STATE ;; esac
 KMS_BIN=$CACHE/bin/local-kms-$LOCAL_KMS_VERSION
+MINIO_BIN=$CACHE/bin/minio-$MINIO_VERSION
+WITH_MINIO=${BREVDUVA_WITH_MINIO:-0}
 
 log() { echo "aws-emulators: $*" >&2; }
 
@@ -51,6 +56,12 @@ install() {
     grep -q 'addr := "127.0.0.1:"+port' "$dir/src/server.go" || { log "local-kms patch did not apply"; exit 1; }
     (cd "$dir" && GOFLAGS=-mod=mod go build -o "$KMS_BIN.tmp" .) && mv "$KMS_BIN.tmp" "$KMS_BIN"
     rm -rf "$dir"
+  fi
+  if [ "$WITH_MINIO" = 1 ] && [ ! -x "$MINIO_BIN" ]; then
+    log "building MinIO $MINIO_VERSION (about 5 minutes)"
+    mkdir -p "$CACHE/minio-gobin"
+    GOBIN="$CACHE/minio-gobin" go install "github.com/minio/minio@$MINIO_VERSION"
+    mv "$CACHE/minio-gobin/minio" "$MINIO_BIN" && rmdir "$CACHE/minio-gobin"
   fi
 }
 
@@ -98,6 +109,20 @@ BREVDUVA_DYNAMODB_ENDPOINT=http://127.0.0.1:$p_ddb
 BREVDUVA_SQS_ENDPOINT=http://127.0.0.1:$p_sqs
 BREVDUVA_KMS_ENDPOINT=http://127.0.0.1:$p_kms
 ENV
+
+  if [ "$WITH_MINIO" = 1 ]; then
+    local p_s3 p_console
+    p_s3=$(free_port); p_console=$(free_port)
+    mkdir -p "$STATE/minio-data"
+    # The credentials are infra/aws/awstest's; MinIO's built-in KMS has one static key.
+    MINIO_ROOT_USER=AKIDBREVDUVATEST MINIO_ROOT_PASSWORD=brevduva-test-secret \
+      MINIO_SITE_REGION=eu-north-1 MINIO_BROWSER=off \
+      MINIO_KMS_SECRET_KEY="brevduva-test:$(head -c 32 /dev/urandom | base64)" \
+      "$MINIO_BIN" server --address "127.0.0.1:$p_s3" --console-address "127.0.0.1:$p_console" \
+      "$STATE/minio-data" >"$STATE/minio.log" 2>&1 &
+    pid=$!; echo $pid >"$STATE/minio.pid"; wait_port minio "$p_s3" $pid
+    printf 'BREVDUVA_S3_ENDPOINT=http://127.0.0.1:%s\nBREVDUVA_S3_KMS_KEY=brevduva-test\n' "$p_s3" >>"$STATE/env"
+  fi
   log "started (env in $STATE/env):"; cat "$STATE/env" >&2
 }
 

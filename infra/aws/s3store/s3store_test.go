@@ -169,6 +169,29 @@ func TestMultipart(t *testing.T) {
 		t.Fatalf("second multipart put: %v, want ErrDuplicate", err)
 	}
 
+	// Racing multipart puts all pass the HeadObject check; the conditional complete picks
+	// exactly one winner.
+	race := msh.PayloadKey{Tenant: "t1", Name: "race"}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for range 4 {
+		wg.Go(func() {
+			_, err := s.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: race}, onlyReader{bytes.NewReader(data)})
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				wins++
+			} else if !errors.Is(err, msh.ErrDuplicate) {
+				t.Errorf("racing multipart put: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d racing multipart puts won, want 1", wins)
+	}
+
 	// Exactly the part size: one full part, then EOF.
 	exact := msh.PayloadKey{Tenant: "t1", Name: "exact"}
 	if _, err := s.PutPayload(ctx, msh.PutPayloadRequest{PayloadKey: exact}, onlyReader{bytes.NewReader(data[:s3store.MinPartSize])}); err != nil {
@@ -231,23 +254,12 @@ func TestPresignPut(t *testing.T) {
 			t.Errorf("signed headers lack %s: %v", h, p.Header)
 		}
 	}
-	put := func() int {
-		req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
+	put := func() int { return presignedPut(t, srv.http, p, p.URL, body) }
+	if os.Getenv(awstest.EnvS3) != "" {
+		// A server that checks signatures (MinIO) refuses a URL whose signed query changed.
+		if code := presignedPut(t, srv.http, p, strings.Replace(p.URL, "X-Amz-Expires=900", "X-Amz-Expires=901", 1), body); code != http.StatusForbidden {
+			t.Fatalf("tampered presigned URL: HTTP %d, want 403", code)
 		}
-		for name, vs := range p.Header {
-			if !strings.EqualFold(name, "Content-Length") && !strings.EqualFold(name, "Host") {
-				req.Header[name] = vs
-			}
-		}
-		resp, err := srv.http.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode
 	}
 	if code := put(); code != http.StatusOK {
 		t.Fatalf("presigned PUT: HTTP %d", code)
@@ -264,4 +276,24 @@ func TestPresignPut(t *testing.T) {
 	if code := put(); code != http.StatusPreconditionFailed {
 		t.Fatalf("second presigned PUT: HTTP %d, want 412 (If-None-Match is signed)", code)
 	}
+}
+
+func presignedPut(t *testing.T, c *http.Client, p s3store.PresignedPut, url string, body []byte) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), p.Method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, vs := range p.Header {
+		if !strings.EqualFold(name, "Content-Length") && !strings.EqualFold(name, "Host") {
+			req.Header[name] = vs
+		}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }
