@@ -99,21 +99,22 @@ func printURLs(w io.Writer, d localsys.Description, descPath string) {
 
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "init" {
-		fmt.Fprintln(stderr, "usage: brevduva demo init --dir DIR [--free-ports]")
+		fmt.Fprintln(stderr, "usage: brevduva demo init --dir DIR [--free-ports] [--https]")
 		return 2
 	}
 	fs := flag.NewFlagSet("demo init", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "demo folder")
 	free := fs.Bool("free-ports", false, "let every listener pick a free port")
+	https := fs.Bool("https", false, "serve the shared port (SDK API, token, SMP, address book) over HTTPS")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
 	if *dir == "" || fs.NArg() != 0 {
-		fmt.Fprintln(stderr, "usage: brevduva demo init --dir DIR [--free-ports]")
+		fmt.Fprintln(stderr, "usage: brevduva demo init --dir DIR [--free-ports] [--https]")
 		return 2
 	}
-	p, created, err := localsys.InitDemo(*dir, localsys.DemoOptions{FreePorts: *free})
+	p, created, err := localsys.InitDemo(*dir, localsys.DemoOptions{FreePorts: *free, HTTPS: *https})
 	if err != nil {
 		fmt.Fprintf(stderr, "brevduva demo init: %v\n", err)
 		return 1

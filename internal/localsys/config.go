@@ -29,7 +29,8 @@ type Config struct {
 	Listen string `json:"listen"`
 	// PublicHost is the host name in the URLs of the shared port (default "localhost").
 	PublicHost string `json:"publicHost,omitempty"`
-	// Web, when set, serves the shared port over HTTPS with this certificate.
+	// Web, when set, serves the shared port over HTTPS with this certificate; it must name
+	// PublicHost and SMPHost and chain to the TLS CA (the engines reach the SMP with it).
 	Web *KeyPair `json:"web,omitempty"`
 	// SMPHost is the host name of the SMP in the SML records (resolved by the local DNS).
 	SMPHost string `json:"smpHost"`

@@ -27,7 +27,12 @@ type DemoOptions struct {
 	Bits int
 	// Now dates the test bed's expired certificates (nil: time.Now).
 	Now func() time.Time
+	// HTTPS serves the shared port over TLS with the demo "web" certificate (names
+	// localhost and the SMP host); clients then trust pki/tls-ca.ca.pem.
+	HTTPS bool
 }
+
+const demoSMPHost = "smp.brevduva.localhost"
 
 // Demo participants.
 const (
@@ -78,7 +83,7 @@ func InitDemo(dir string, o DemoOptions) (string, bool, error) {
 	}
 	cert := func(name string) string { return filepath.Join(demoPKIDir, name+".cert.pem") }
 	cfg := Config{
-		DataDir: "data", Listen: port("18080"), SMPHost: "smp.brevduva.localhost", Zone: "sml.brevduva.localhost",
+		DataDir: "data", Listen: port("18080"), SMPHost: demoSMPHost, Zone: "sml.brevduva.localhost",
 		PKI: PKI{APCA: filepath.Join(demoPKIDir, "ap-ca.ca.pem"), SMPCA: filepath.Join(demoPKIDir, "smp-ca.ca.pem"),
 			O2OCA: filepath.Join(demoPKIDir, "o2o-ca.ca.pem"), TLSCA: filepath.Join(demoPKIDir, "tls-ca.ca.pem"), SMP: pk("smp")},
 		Tenants: []Tenant{
@@ -113,6 +118,9 @@ func InitDemo(dir string, o DemoOptions) (string, bool, error) {
 				Expect: "retries, then MESSAGE_EXCHANGE_ERROR: TLS handshake fails (unknown authority)"},
 		},
 	}
+	if o.HTTPS {
+		cfg.Web = ptr(pk("web"))
+	}
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return "", false, fmt.Errorf("localsys: demo config: %w", err)
@@ -146,6 +154,7 @@ func addTestBedPKI(set *demopki.Set, o DemoOptions) error {
 		{"org-expired", set.CA("o2o-ca"), "sdk.utgangen-o2o.localhost", expired},
 		{"tls-expired", set.CA("tls-ca"), "ap-expired-tls.localhost", withDNS(expired, "ap-expired-tls.localhost")},
 		{"ap-rogue", rogue, "AP0666-BREVDUVA-ROGUE", demopki.Options{Bits: o.Bits}},
+		{"web", set.CA("tls-ca"), "localhost", demopki.Options{Bits: o.Bits, DNSNames: []string{"localhost", demoSMPHost}}},
 		{"tls-rogue", rogue, "ap-wrong-ca.localhost", demopki.Options{Bits: o.Bits, DNSNames: []string{"ap-wrong-ca.localhost"}}},
 	}
 	for _, l := range leaves {

@@ -110,7 +110,7 @@ func token(t *testing.T, d Description, tenant int) string {
 	req, _ := http.NewRequest("POST", ti.TokenURL, strings.NewReader("grant_type=client_credentials"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(ti.ClientID, ti.ClientSecret)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +139,7 @@ func call(t *testing.T, method, u, tok, accept string, body any) (int, []byte) {
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
-	c := &http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Do(req)
+	resp, err := apiClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +155,7 @@ func TestSystemDiscoveryTLSAndRestart(t *testing.T) {
 	if len(d.Tenants) != 2 || d.Tenants[0].Participant != DemoParticipantA || len(d.TestParticipants) != 5 {
 		t.Fatalf("description: %+v", d)
 	}
-	resp, err := http.Get(d.HealthURL)
+	resp, err := apiClient.Get(d.HealthURL)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz: %v", err)
 	}
@@ -476,3 +475,45 @@ func TestSealedXHE(t *testing.T) {
 		t.Fatal("delivered SDK message differs from what the client sealed")
 	}
 }
+
+// TestHTTPS serves the shared port over TLS (demo "web" certificate): the token
+// endpoint and the SDK API answer over HTTPS, and the engines reach the SMP over it.
+func TestHTTPS(t *testing.T) {
+	dir := demoCopy(t)
+	cfgPath := filepath.Join(dir, DemoConfigFile)
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	raw["web"] = map[string]string{"cert": "pki/web.cert.pem", "key": "pki/web.key.pem"}
+	b, _ = json.Marshal(raw)
+	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, dir)
+	d := s.Description()
+	if !strings.HasPrefix(d.TokenURL, "https://") || !strings.HasPrefix(d.SMPURL, "https://") {
+		t.Fatalf("%+v", d)
+	}
+	prev := apiClient
+	apiClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: loadPKI(t, dir).pool("tls-ca"), MinVersion: tls.VersionTLS12}}}
+	t.Cleanup(func() { apiClient = prev })
+	tokA := token(t, d, 0)
+	body := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{
+		"confidentiality": true, "label": "Över HTTPS", "sender": DemoParticipantA, "recipient": DemoParticipantB,
+		"recipientAttention": map[string]any{"subOrganization": map[string]any{"extension": "byggnadsnamnden"}},
+		"digitalDocument":    []any{map[string]any{"documentId": "d1", "index": 1, "contentTextBody": []string{"x"}}}}}}
+	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokA, "", body)
+	if code != http.StatusCreated {
+		t.Fatalf("send over https: %d %s", code, b)
+	}
+}
+
+// apiClient is the client of the shared port (TestHTTPS swaps in one that trusts the
+// demo TLS CA; tests using it do not run in parallel).
+var apiClient = &http.Client{Timeout: 10 * time.Second}
