@@ -451,6 +451,11 @@ func TestSealedXHE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Kommun B's client cannot send A's sealed XHE (the sender is inside the XHE).
+	asB := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{"sealedXhe": sealed}}}
+	if code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokB, "", asB); code < 400 || code >= 500 {
+		t.Fatalf("B sent an XHE sealed as A: %d %s", code, b)
+	}
 	body := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{"sealedXhe": sealed, "sender": DemoParticipantA}}}
 	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokA, "", body)
 	if code != http.StatusCreated {
