@@ -21,6 +21,7 @@ import (
 
 	"github.com/brevduva/brevduva/core/bdxl"
 	"github.com/brevduva/brevduva/core/discovery"
+	"github.com/brevduva/brevduva/core/msh"
 	"github.com/brevduva/brevduva/core/o2o"
 	"github.com/brevduva/brevduva/core/sdkapi"
 	"github.com/brevduva/brevduva/core/sdkmsg"
@@ -522,3 +523,97 @@ func TestHTTPS(t *testing.T) {
 // apiClient is the client of the shared port (TestHTTPS swaps in one that trusts the
 // demo TLS CA; tests using it do not run in parallel).
 var apiClient = &http.Client{Timeout: 10 * time.Second}
+
+// recorder keeps the first AS4 message a tenant posts.
+type recorder struct {
+	msh.Transport
+	mu      sync.Mutex
+	url, ct string
+	body    []byte
+}
+
+func (r *recorder) Post(ctx context.Context, u, ct string, body io.Reader) (string, []byte, error) {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return "", nil, err
+	}
+	r.mu.Lock()
+	if r.body == nil {
+		r.url, r.ct, r.body = u, ct, b
+	}
+	r.mu.Unlock()
+	return r.Transport.Post(ctx, u, ct, bytes.NewReader(b))
+}
+
+// TestDuplicateOverTLS: the same AS4 message posted again over mutual TLS is answered
+// with a receipt again and delivered once.
+func TestDuplicateOverTLS(t *testing.T) {
+	dir := demoCopy(t)
+	cfg, err := LoadConfig(filepath.Join(dir, DemoConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	s, err := Start(cfg, Options{PollInterval: 20 * time.Millisecond, Logger: testLogger(t),
+		WrapTransport: func(tenant string, tr msh.Transport) msh.Transport {
+			if tenant == "kommun-a" {
+				rec.Transport = tr
+				return rec
+			}
+			return tr
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shutdown(t, s) })
+	d := s.Description()
+	tokA, tokB := token(t, d, 0), token(t, d, 1)
+	send := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{
+		"confidentiality": false, "label": "Dubblett", "sender": DemoParticipantA, "recipient": DemoParticipantB,
+		"recipientAttention": map[string]any{"subOrganization": map[string]any{"extension": "socialtjansten"}},
+		"digitalDocument":    []any{map[string]any{"documentId": "d1", "index": 1, "contentTextBody": []string{"en gång"}}}}}}
+	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokA, "", send)
+	if code != http.StatusCreated {
+		t.Fatalf("send: %d %s", code, b)
+	}
+	listURL := d.SDKAPIBaseURL + "/sdk/mailboxes/socialtjansten/messages"
+	count := func() int {
+		code, b := call(t, "GET", listURL, tokB, "", nil)
+		var doc sdkapi.Document[[]sdkapi.Resource]
+		if code != 200 || json.Unmarshal(b, &doc) != nil {
+			t.Fatalf("list: %d %s", code, b)
+		}
+		return len(doc.Data)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for count() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("not delivered")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	rec.mu.Lock()
+	u, ct, first := rec.url, rec.ct, rec.body
+	rec.mu.Unlock()
+	if u != d.Tenants[1].AS4EndpointURL {
+		t.Fatalf("recorded %q", u)
+	}
+	res, err := dns.New(d.DNSServer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pki := loadPKI(t, dir)
+	tr, err := httpx.NewTransport(httpx.TransportOptions{Cert: pki.pair("tls-a"), Roots: pki.pool("tls-ca"), DialContext: res.DialContext, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.CloseIdle()
+	rct, receipt, err := tr.Post(context.Background(), u, ct, bytes.NewReader(first))
+	if err != nil || !strings.Contains(rct, "soap+xml") || !bytes.Contains(receipt, []byte("Receipt")) || bytes.Contains(receipt, []byte("EBMS:")) {
+		t.Fatalf("second post: %v %q %.300s", err, rct, receipt)
+	}
+	time.Sleep(300 * time.Millisecond) // a second delivery, if any, would be done by now
+	if n := count(); n != 1 {
+		t.Fatalf("delivered %d times", n)
+	}
+}

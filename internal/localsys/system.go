@@ -68,6 +68,8 @@ type Options struct {
 	// PollInterval and Retry tune the engines (tests); zero: the engine's defaults.
 	PollInterval time.Duration
 	Retry        *msh.RetryPolicy
+	// WrapTransport, when set, wraps each tenant's AS4 transport (tests record traffic).
+	WrapTransport func(tenant string, t msh.Transport) msh.Transport
 }
 
 // System is a running local system.
@@ -335,6 +337,10 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 			return nil, fmt.Errorf("localsys: tenant %s: %w", t.ID, err)
 		}
 		s.transports = append(s.transports, tr)
+		var transport msh.Transport = tr
+		if o.WrapTransport != nil {
+			transport = o.WrapTransport(t.ID, tr)
+		}
 		fas := make([]string, 0, len(t.FunctionAddresses))
 		for _, fa := range t.FunctionAddresses {
 			fas = append(fas, fa.ID)
@@ -347,7 +353,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 			tc.O2OTrust = trust.NewStore(env.o2oCerts, time.Now)
 		}
 		eng, err := msh.NewEngine(msh.EngineOptions{Tenants: []msh.TenantConfig{tc}, Store: store, Payloads: files, Guard: guard,
-			Queue: queue, Mailbox: mailbox, Clock: clock, Discovery: disc, Transport: tr,
+			Queue: queue, Mailbox: mailbox, Clock: clock, Discovery: disc, Transport: transport,
 			Logger: log, Retry: retry, PollInterval: o.PollInterval})
 		if err != nil {
 			return nil, fmt.Errorf("localsys: tenant %s: %w", t.ID, err)
