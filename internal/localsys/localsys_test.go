@@ -617,3 +617,72 @@ func TestDuplicateOverTLS(t *testing.T) {
 		t.Fatalf("delivered %d times", n)
 	}
 }
+
+// flaky fails the first n posts as an AP that is down would (no answer).
+type flaky struct {
+	msh.Transport
+	mu sync.Mutex
+	n  int
+}
+
+func (f *flaky) Post(ctx context.Context, u, ct string, body io.Reader) (string, []byte, error) {
+	f.mu.Lock()
+	down := f.n > 0
+	f.n--
+	f.mu.Unlock()
+	if down {
+		return "", nil, errors.New("test: connection refused")
+	}
+	return f.Transport.Post(ctx, u, ct, body)
+}
+
+// TestRecoversWithinRetryWindow: B's AP is unreachable for the first two attempts; the
+// PMode retries carry the message through and it is ACCEPTED.
+func TestRecoversWithinRetryWindow(t *testing.T) {
+	dir := demoCopy(t)
+	cfg, err := LoadConfig(filepath.Join(dir, DemoConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := &flaky{n: 2}
+	s, err := Start(cfg, Options{PollInterval: 10 * time.Millisecond, Logger: testLogger(t),
+		Retry: &msh.RetryPolicy{Timeout: 900 * time.Millisecond, Retries: 3, Strategy: msh.RetryConstant},
+		WrapTransport: func(tenant string, tr msh.Transport) msh.Transport {
+			if tenant == "kommun-a" {
+				fl.Transport = tr
+				return fl
+			}
+			return tr
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shutdown(t, s) })
+	d := s.Description()
+	tokA := token(t, d, 0)
+	send := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{
+		"confidentiality": false, "label": "Igen", "sender": DemoParticipantA, "recipient": DemoParticipantB,
+		"recipientAttention": map[string]any{"subOrganization": map[string]any{"extension": "registrator"}},
+		"digitalDocument":    []any{map[string]any{"documentId": "d1", "index": 1, "contentTextBody": []string{"x"}}}}}}
+	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokA, "", send)
+	if code != http.StatusCreated {
+		t.Fatalf("send: %d %s", code, b)
+	}
+	var doc sdkapi.Document[sdkapi.Resource]
+	_ = json.Unmarshal(b, &doc)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, b = call(t, "GET", d.SDKAPIBaseURL+"/sdk/messages/"+doc.Data.ID, tokA, "", nil)
+		var got sdkapi.Document[sdkapi.Resource]
+		_ = json.Unmarshal(b, &got)
+		if st := got.Data.Attributes.MessageStatus; st == "ACCEPTED" {
+			if n := bytes.Count(b, []byte(`"SCHEDULED_FOR_RESEND"`)); n != 2 {
+				t.Errorf("resends: %d in %s", n, b)
+			}
+			return
+		} else if st == "MESSAGE_EXCHANGE_ERROR" || time.Now().After(deadline) {
+			t.Fatalf("status %s: %s", st, b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
