@@ -254,6 +254,10 @@ func TestSystemDiscoveryTLSAndRestart(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("old token after restart: %d %s", code, b)
 	}
+	// A function address the tenant does not have is not a mailbox.
+	if code, b := call(t, "GET", d2.SDKAPIBaseURL+"/sdk/mailboxes/byggnadsnamnden/messages", tokA, "", nil); code != 404 {
+		t.Fatalf("unknown mailbox: %d %s", code, b)
+	}
 }
 
 type pkiFiles struct {

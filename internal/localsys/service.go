@@ -144,9 +144,22 @@ func mail(m *msh.Mail) sdkapi.Mail {
 		ContentType: m.ContentType, DeliveredAt: m.DeliveredAt, ReadAt: m.ReadAt, Body: m.Body}
 }
 
+// mailbox checks that address is one of the tenant's function addresses.
+func (a *api) mailbox(tenant, address string) error {
+	for _, fa := range a.tenants[tenant].FunctionAddresses {
+		if fa.ID == address {
+			return nil
+		}
+	}
+	return fmt.Errorf("localsys: tenant %s has no function address %q: %w", tenant, address, sdkapi.ErrNotFound)
+}
+
 func (a *api) ListMail(ctx context.Context, tenant, address, cursor string, limit int) (sdkapi.MailPage, error) {
 	e, err := a.engine(tenant)
 	if err != nil {
+		return sdkapi.MailPage{}, err
+	}
+	if err := a.mailbox(tenant, address); err != nil {
 		return sdkapi.MailPage{}, err
 	}
 	l, err := e.ListMail(ctx, tenant, address, msh.MailFilter{Cursor: cursor, Limit: limit})
