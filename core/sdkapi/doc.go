@@ -26,6 +26,10 @@
 //     events; digitalDocument is not kept in the outbox and is omitted.
 //   - `events` items are {"messageStatus","dateTime","reason"}.
 //   - Paging: `page[size]` and `page[cursor]`, the next page in `links.next`.
+//   - getMessageByFilter supports filter[messageStatus] and
+//     filter[recipientAttention.subOrganization.extension]; the other filters DIGG
+//     lists (creationDateTime, senderAttention.subOrganization.extension) and unknown
+//     parameters are a 400 with an eventIssue naming the parameter.
 //
 // # Brevduva extension: the inbox
 //
