@@ -117,18 +117,21 @@ func (s *Store) PutPayload(ctx context.Context, r msh.PutPayloadRequest, body io
 	limit := r.EffectiveLimit()
 	h := sha256.New()
 	in := io.TeeReader(&io.LimitedReader{R: body, N: limit + 1}, h)
-	buf := make([]byte, min(s.opts.PartSize, limit+1))
-	n, err := io.ReadFull(in, buf)
+	// Read up to one part, growing the buffer as data arrives (a small payload does not
+	// cost a whole part's memory).
+	partSize := min(s.opts.PartSize, limit+1)
+	var first bytes.Buffer
+	n, err := first.ReadFrom(io.LimitReader(in, partSize))
 	var info msh.PayloadInfo
 	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		info, err = s.putSmall(ctx, r, buf[:n], h)
 	case err != nil:
 		err = fmt.Errorf("read body: %w", err)
-	case int64(n) > limit:
+	case n < partSize:
+		info, err = s.putSmall(ctx, r, first.Bytes(), h)
+	case n > limit:
 		err = msh.ErrTooLarge
 	default:
-		info, err = s.putMultipart(ctx, r, in, buf, h)
+		info, err = s.putMultipart(ctx, r, in, first.Bytes(), h)
 	}
 	if err != nil {
 		return msh.PayloadInfo{}, fmt.Errorf("s3store: put payload %q: %w", r.Name, err)
@@ -197,7 +200,7 @@ func (s *Store) putMultipart(ctx context.Context, r msh.PutPayloadRequest, in io
 	limit := r.EffectiveLimit()
 	var parts []types.CompletedPart
 	total := int64(0)
-	buf := first
+	buf := first // a full part; reused for the next parts
 	n := len(first)
 	for num := int32(1); ; num++ {
 		total += int64(n)
