@@ -8,7 +8,16 @@
 // State lives in one data folder (infra/local: bbolt and files) and survives restarts.
 //
 // The SMP, DNS and address book content is derived from the configuration at every
-// start; only messages are state.
+// start; only messages are state (and the installation's token signing key,
+// data/oauth-ed25519.seed).
+//
+// Each tenant has its own engine over the shared stores (all tenant-scoped), because
+// the AS4 transport presents the tenant's own TLS client certificate. The SDK API
+// reaches a tenant's engine only through the tenant of the caller's token.
+//
+// The test bed (TestParticipant) publishes participants whose failures a sender can
+// try: an AP where nothing listens, an expired CertPub certificate, an AP certificate
+// outside the AP CA, and TLS endpoints with an expired and a wrong-CA certificate.
 package localsys
 
 import (
