@@ -20,7 +20,7 @@ build:
 # run builds the CLI and runs the local system with two demo municipalities and the test bed.
 # The first run creates $(DATA)/demo (PKI, config.json, data); later runs reuse it. The URLs and
 # the path of demo.json (client ids and secrets) are printed; Ctrl-C stops cleanly.
-run: build
+run: build wasm
 	@mkdir -p $(DATA)
 	./$(BIN)/brevduva serve --demo $(DATA)/demo
 
@@ -67,7 +67,8 @@ staticcheck:
 
 wasm:
 	@mkdir -p $(BIN)
-	@if [ -d wasm ] && ls wasm/*.go >/dev/null 2>&1; then GOOS=js GOARCH=wasm $(GO) build -o $(BIN)/brevduva.wasm ./wasm; else echo "wasm module: not yet built (browser sender issue)"; fi
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(BIN)/brevduva.wasm ./wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(BIN)/wasm_exec.js
 
 lambda:
 	@mkdir -p $(BIN)/lambda

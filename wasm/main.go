@@ -1,0 +1,307 @@
+//go:build js && wasm
+
+// Command wasm is Brevduva's browser module: glue that moves strings and Uint8Arrays
+// between JavaScript and core (core/sdkmsg, core/o2o, core/smp, core/certpub), so a
+// case worker's browser builds, validates, seals (O2O encrypt + sign, tm-base-ext-sigenc)
+// and opens SDK messages itself and the access point never sees the plaintext.
+//
+// It sets globalThis.brevduvaWasm; web/static/brevduva.js wraps it (see wasm/README.md).
+// Every function returns {value} or {error: {code, message}}.
+package main
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"github.com/brevduva/brevduva/core/certpub"
+	"github.com/brevduva/brevduva/core/kvittens"
+	"github.com/brevduva/brevduva/core/o2o"
+	"github.com/brevduva/brevduva/core/sdkmsg"
+	"github.com/brevduva/brevduva/core/smp"
+)
+
+// held is the organisation key loaded by the user; it lives only in this module's memory.
+var held struct {
+	key  crypto.Signer
+	dec  crypto.Decrypter
+	cert *x509.Certificate
+}
+
+type codedError struct{ code, msg string }
+
+func (e *codedError) Error() string { return e.msg }
+
+func fail(code string, format string, a ...any) error {
+	return &codedError{code, fmt.Sprintf(format, a...)}
+}
+
+func main() {
+	api := map[string]any{
+		"build":         fn(build),
+		"validate":      fn(validate),
+		"loadKey":       fn(loadKey),
+		"forgetKey":     fn(func([]js.Value) (any, error) { held.key, held.dec, held.cert = nil, nil, nil; return true, nil }),
+		"recipientCert": fn(recipientCert),
+		"seal":          fn(seal),
+		"open":          fn(open),
+	}
+	js.Global().Set("brevduvaWasm", js.ValueOf(api))
+	select {}
+}
+
+// fn adapts a Go function to the {value} | {error:{code,message}} convention.
+func fn(f func(args []js.Value) (any, error)) js.Func {
+	return js.FuncOf(func(_ js.Value, args []js.Value) (res any) {
+		defer func() {
+			if r := recover(); r != nil {
+				res = errValue("internal", fmt.Sprint(r))
+			}
+		}()
+		v, err := f(args)
+		if err != nil {
+			var ce *codedError
+			var rej *kvittens.Rejection
+			switch {
+			case errors.As(err, &ce):
+				return errValue(ce.code, ce.msg)
+			case errors.As(err, &rej):
+				return errValue("rejected", err.Error())
+			}
+			return errValue("failed", err.Error())
+		}
+		return map[string]any{"value": v}
+	})
+}
+
+func errValue(code, msg string) map[string]any {
+	return map[string]any{"error": map[string]any{"code": code, "message": msg}}
+}
+
+func arg(args []js.Value, i int) js.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return js.Undefined()
+}
+
+func bytesOf(v js.Value) ([]byte, error) {
+	switch {
+	case v.Type() == js.TypeString:
+		return []byte(v.String()), nil
+	case v.InstanceOf(js.Global().Get("Uint8Array")):
+		b := make([]byte, v.Get("length").Int())
+		js.CopyBytesToGo(b, v)
+		return b, nil
+	}
+	return nil, fail("bad-argument", "expected a string or Uint8Array")
+}
+
+func toJS(b []byte) js.Value {
+	u := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(u, b)
+	return u
+}
+
+// build(json, files?) → Uint8Array: the SDK message XML. json is sdkmsg.Message as JSON
+// (Go field names); each File whose Content is empty takes the next Uint8Array of files.
+func build(args []js.Value) (any, error) {
+	var m sdkmsg.Message
+	if err := json.Unmarshal([]byte(arg(args, 0).String()), &m); err != nil {
+		return nil, fail("bad-json", "message json: %v", err)
+	}
+	files, next := arg(args, 1), 0
+	for i := range m.Documents {
+		for j := range m.Documents[i].Files {
+			f := &m.Documents[i].Files[j]
+			if len(f.Content) == 0 && files.Truthy() && next < files.Length() {
+				b, err := bytesOf(files.Index(next))
+				if err != nil {
+					return nil, err
+				}
+				f.Content, next = b, next+1
+			}
+		}
+	}
+	if m.CreationDateTime == "" {
+		m.CreationDateTime = sdkmsg.FormatTime(time.Now())
+	}
+	b, err := m.Bytes()
+	if err != nil {
+		return nil, fail("build", "build sdk message: %v", err)
+	}
+	return toJS(b), nil
+}
+
+// validate(xml) → [{rule, location, text, reason, detail}] (empty when valid).
+func validate(args []js.Value) (any, error) {
+	b, err := bytesOf(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	out := []any{}
+	for _, v := range sdkmsg.Validate(b) {
+		out = append(out, map[string]any{"rule": v.Rule, "location": v.Location, "text": v.Text,
+			"reason": string(v.Reason), "detail": string(v.Detail)})
+	}
+	return out, nil
+}
+
+// loadKey(pem) → {subject, notAfter}: the organisation's O2O key (PKCS#8, PKCS#1 or SEC 1)
+// and its certificate, from one PEM text. The key must belong to the certificate.
+func loadKey(args []js.Value) (any, error) {
+	rest := []byte(arg(args, 0).String())
+	var key any
+	var cert *x509.Certificate
+	for {
+		var blk *pem.Block
+		if blk, rest = pem.Decode(rest); blk == nil {
+			break
+		}
+		var err error
+		switch blk.Type {
+		case "PRIVATE KEY":
+			key, err = x509.ParsePKCS8PrivateKey(blk.Bytes)
+		case "RSA PRIVATE KEY":
+			key, err = x509.ParsePKCS1PrivateKey(blk.Bytes)
+		case "EC PRIVATE KEY":
+			key, err = x509.ParseECPrivateKey(blk.Bytes)
+		case "CERTIFICATE":
+			if cert == nil {
+				cert, err = x509.ParseCertificate(blk.Bytes)
+			}
+		case "ENCRYPTED PRIVATE KEY":
+			return nil, fail("key-encrypted", "the key is password protected; export it unencrypted (PKCS#8)")
+		}
+		if err != nil {
+			return nil, fail("key-unreadable", "%s: %v", strings.ToLower(blk.Type), err)
+		}
+	}
+	if key == nil {
+		return nil, fail("key-missing", "no private key in the file")
+	}
+	if cert == nil {
+		return nil, fail("cert-missing", "no certificate in the file")
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fail("key-unreadable", "unsupported key type %T", key)
+	}
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	if pub, ok := signer.Public().(equaler); !ok || !pub.Equal(cert.PublicKey) {
+		return nil, fail("key-mismatch", "the key does not belong to the certificate %q", cert.Subject.String())
+	}
+	if now := time.Now(); now.After(cert.NotAfter) || now.Before(cert.NotBefore) {
+		return nil, fail("cert-expired", "the certificate %q is valid %s to %s", cert.Subject.String(),
+			cert.NotBefore.Format(time.DateOnly), cert.NotAfter.Format(time.DateOnly))
+	}
+	held.key, held.cert = signer, cert
+	held.dec, _ = key.(crypto.Decrypter)
+	return certInfo(cert), nil
+}
+
+func certInfo(c *x509.Certificate) map[string]any {
+	return map[string]any{"subject": c.Subject.String(), "issuer": c.Issuer.String(),
+		"notAfter": c.NotAfter.UTC().Format(time.RFC3339),
+		"pem":      string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))}
+}
+
+// recipientCert(signedServiceMetadata, smpRootsPEM) → {subject, notAfter, pem}: the
+// recipient's CertPub encryption certificate from a signed SMP response (SMP1 §3.6.2).
+func recipientCert(args []js.Value) (any, error) {
+	b, err := bytesOf(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM([]byte(arg(args, 1).String())) {
+		return nil, fail("smp-untrusted", "no SMP root certificate configured")
+	}
+	sm, err := smp.VerifySigned(b, smp.VerifyOptions{Roots: roots, Now: time.Now})
+	if err != nil {
+		return nil, fail("smp-signature", "the SMP response is not trustworthy: %v", err)
+	}
+	if sm.Metadata.Information == nil {
+		return nil, fail("no-encryption-cert", "the SMP response has no service information")
+	}
+	certs, err := sm.Metadata.Information.CertPub()
+	if err != nil {
+		return nil, fail("no-encryption-cert", "CertPub: %v", err)
+	}
+	c := certpub.ByUse(certs, certpub.Encryption)
+	if c == nil {
+		return nil, fail("no-encryption-cert", "the recipient publishes no CertPub encryption certificate")
+	}
+	if now := time.Now(); now.After(c.NotAfter) || now.Before(c.NotBefore) {
+		return nil, fail("recipient-cert-expired", "the recipient's encryption certificate %q is valid %s to %s",
+			c.Subject.String(), c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly))
+	}
+	return certInfo(c), nil
+}
+
+func parseCert(s string) (*x509.Certificate, error) {
+	blk, _ := pem.Decode([]byte(s))
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return nil, fail("bad-certificate", "expected a PEM certificate")
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return nil, fail("bad-certificate", "certificate: %v", err)
+	}
+	return c, nil
+}
+
+// seal(xml, recipientCertPEM, functionAddress) → Uint8Array: the signed, encrypted XHE.
+func seal(args []js.Value) (any, error) {
+	if held.key == nil {
+		return nil, fail("no-key", "load the organisation's key first")
+	}
+	b, err := bytesOf(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	rc, err := parseCert(arg(args, 1).String())
+	if err != nil {
+		return nil, err
+	}
+	s := o2o.Sealer{Key: held.key, Cert: held.cert, Profile: o2o.DIGGProfile(), Now: time.Now}
+	x, err := s.Seal(b, rc, arg(args, 2).String())
+	if err != nil {
+		return nil, fail("seal", "%v", err)
+	}
+	return toJS(x), nil
+}
+
+// open(xhe, senderCertPEM) → {xml, message}: decrypts with the loaded key and verifies the
+// signature against the sender's published certificate.
+func open(args []js.Value) (any, error) {
+	if held.dec == nil {
+		return nil, fail("no-key", "load the organisation's key first")
+	}
+	b, err := bytesOf(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	var sender o2o.Sender
+	if s := arg(args, 1); s.Truthy() {
+		if sender.Cert, err = parseCert(s.String()); err != nil {
+			return nil, err
+		}
+	}
+	op := o2o.Opener{Decrypter: held.dec, Cert: held.cert, Profile: o2o.DIGGProfile(), Now: time.Now}
+	o, err := op.Open(b, sender)
+	if err != nil {
+		return nil, err
+	}
+	mj, err := json.Marshal(o.Message)
+	if err != nil {
+		return nil, fail("internal", "%v", err)
+	}
+	return map[string]any{"xml": string(o.MessageXML), "message": string(mj), "signer": o.Signer.Subject.String()}, nil
+}
