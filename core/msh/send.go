@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/brevduva/brevduva/core/as4"
@@ -285,8 +286,9 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 	}
 	rct, rbody, err := e.o.Transport.Post(ctx, res.EndpointURL, ct, &wire)
 	if err != nil {
-		log.WarnContext(ctx, "no response", "endpoint", res.EndpointURL, "err", err)
-		return e.failAttempt(ctx, t, m, string(ebms.ConnectionFailure), "no response")
+		detail := transportFailure(err)
+		log.WarnContext(ctx, "no response", "endpoint", res.EndpointURL, "detail", detail, "err", err)
+		return e.failAttempt(ctx, t, m, string(ebms.ConnectionFailure), detail)
 	}
 	v := &as4.SignalVerifier{Profile: t.profile, Trust: t.cfg.APTrust, Known: []*x509.Certificate{res.APCertificate}}
 	if _, rerr := v.VerifyReceipt(sent, rct, bytes.NewReader(rbody)); rerr == nil {
@@ -404,4 +406,30 @@ func setMeta(n *OutboundMessage, k, v string) {
 // profile. Other lookup failures (network, signatures) are retried.
 func notRegistered(err error) bool {
 	return errors.Is(err, discovery.ErrNotFound) || errors.Is(err, discovery.ErrNoEndpoint)
+}
+
+// transportFailure names, for the outbox detail a user reads beside EBMS:0005, why a
+// Transport.Post gave no answer: the TLS verdict on the peer's certificate, a refused
+// connection, a timeout. Anything else is "no response". The text never carries the
+// peer's own words.
+func transportFailure(err error) string {
+	var invalid x509.CertificateInvalidError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var timeout interface{ Timeout() bool }
+	switch {
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return "TLS: the access point's certificate has expired or is not yet valid"
+	case errors.As(err, &invalid):
+		return "TLS: the access point's certificate is not valid"
+	case errors.As(err, &unknown):
+		return "TLS: the access point's certificate is from an unknown authority"
+	case errors.As(err, &host):
+		return "TLS: the access point's certificate does not name its host"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &timeout) && timeout.Timeout():
+		return "no response: timeout"
+	}
+	return "no response"
 }
