@@ -42,6 +42,7 @@ import (
 	"github.com/brevduva/brevduva/infra/httpx"
 	"github.com/brevduva/brevduva/infra/local"
 	"github.com/brevduva/brevduva/internal/demopki"
+	"github.com/brevduva/brevduva/web"
 )
 
 // Paths on the shared port.
@@ -454,7 +455,22 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
 	})
-	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
+	// The web client (package web): the page at "/" for browsers, its assets and the wasm
+	// module below /web/. "/" still answers JSON (this description) to other clients.
+	smpRoots, err := os.ReadFile(cfg.PKI.SMPCA)
+	if err != nil {
+		return nil, fmt.Errorf("localsys: web client: %w", err)
+	}
+	webHandler, err := web.Handler(web.Options{Config: map[string]string{"smpRootsPEM": string(smpRoots), "smpPath": PathSMP}})
+	if err != nil {
+		return nil, fmt.Errorf("localsys: web client: %w", err)
+	}
+	mux.Handle(web.Prefix, webHandler)
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.Header.Get("Accept"), "text/html") {
+			web.ServeIndex(w, r)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		pub := s.desc
 		pub.Tenants = nil

@@ -1,0 +1,121 @@
+// Package web is Brevduva's browser client for case workers (Swedish first, English
+// switchable): plain ES modules and CSS embedded in the binary, and the wasm module
+// (bin/brevduva.wasm and its wasm_exec.js, built by `make wasm`) served from a folder.
+// The page seals in the browser and sends SDK API sendMessage with sealedXhe (end-to-end
+// mode, core/sdkapi), so the access point never receives the plaintext.
+package web
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"io/fs"
+	"mime"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+//go:embed static
+var static embed.FS
+
+// Prefix is the path the assets are served below.
+const Prefix = "/web/"
+
+// Options configure Handler.
+type Options struct {
+	// WasmDir holds brevduva.wasm and wasm_exec.js. Empty: the executable's folder, then ./bin.
+	WasmDir string
+	// Config is served as /web/config.json (e.g. the SMP roots the page verifies with).
+	Config any
+}
+
+// Handler serves Prefix: the embedded assets (ETag, no-cache: always revalidated), the
+// wasm module (application/wasm) and config.json.
+func Handler(o Options) (http.Handler, error) {
+	cfg, err := json.Marshal(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	sub, _ := fs.Sub(static, "static")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(path.Clean(r.URL.Path), strings.TrimSuffix(Prefix, "/"))
+		name = strings.TrimPrefix(name, "/")
+		switch name {
+		case "config.json":
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			_, _ = w.Write(cfg)
+			return
+		case "brevduva.wasm", "wasm_exec.js":
+			f := filepath.Join(wasmDir(o.WasmDir), name)
+			if _, err := os.Stat(f); err != nil {
+				http.Error(w, "the wasm module is not built: run `make wasm`", http.StatusNotFound)
+				return
+			}
+			w.Header().Set("Content-Type", contentType(name))
+			w.Header().Set("Cache-Control", "no-cache")
+			http.ServeFile(w, r, f) // Last-Modified revalidation
+			return
+		case "", ".":
+			name = "index.html"
+		}
+		serveAsset(w, r, sub, name)
+	}), nil
+}
+
+// ServeIndex writes the page itself (for "/").
+func ServeIndex(w http.ResponseWriter, r *http.Request) {
+	sub, _ := fs.Sub(static, "static")
+	serveAsset(w, r, sub, "index.html")
+}
+
+func serveAsset(w http.ResponseWriter, r *http.Request, sub fs.FS, name string) {
+	b, err := fs.ReadFile(sub, name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	sum := sha256.Sum256(b)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", contentType(name))
+	_, _ = w.Write(b)
+}
+
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".wasm":
+		return "application/wasm"
+	case ".js", ".mjs":
+		return "text/javascript; charset=utf-8"
+	}
+	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+func wasmDir(d string) string {
+	if d != "" {
+		return d
+	}
+	if d = os.Getenv("BREVDUVA_WASM_DIR"); d != "" {
+		return d
+	}
+	if exe, err := os.Executable(); err == nil {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(exe), "brevduva.wasm")); err == nil {
+			return filepath.Dir(exe)
+		}
+	}
+	return "bin"
+}
