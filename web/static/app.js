@@ -4,7 +4,7 @@ import { load } from './brevduva.js';
 const T = {
   sv: { tagline:'Säker digital kommunikation', signin:'Logga in', clientId:'Klient-id', clientSecret:'Klienthemlighet', signinBtn:'Logga in',
     keyH:'Organisationens nyckel', keyHelp:'Välj organisationens O2O-nyckel och certifikat (PEM). Nyckeln stannar i webbläsarens minne och skickas aldrig.',
-    keyFile:'Nyckel och certifikat (PEM)', compose:'Nytt meddelande', orgSearch:'Mottagande organisation (sök)', fa:'Funktionsadress',
+    keyFile:'Nyckel och certifikat (PEM)', fromFA:'Från funktionsadress', compose:'Nytt meddelande', orgSearch:'Mottagande organisation (sök)', fa:'Mottagarens funktionsadress',
     subject:'Ärende', ref:'Diarienummer (valfritt)', body:'Meddelande', conf:'Innehåller sekretess', files:'Bilagor', pSeal:'Försegling', pUp:'Uppladdning',
     send:'Försegla och skicka', outbox:'Skickat', to:'Till', status:'Status', inbox:'Inkorg', mailbox:'Funktionsbrevlåda',
     lang:'English', langLabel:'Switch to English', signedIn:'Inloggad som', keyLoaded:'Nyckel laddad', validTo:'giltig till',
@@ -19,7 +19,7 @@ const T = {
       'smp-signature':'Mottagarens uppgifter i SMP kunde inte verifieras.', 'no-key':'Ladda organisationens nyckel först.', 'invalid':'Meddelandet är inte giltigt:' } },
   en: { tagline:'Secure digital communication', signin:'Sign in', clientId:'Client id', clientSecret:'Client secret', signinBtn:'Sign in',
     keyH:"Organisation's key", keyHelp:"Choose the organisation's O2O key and certificate (PEM). The key stays in the browser's memory and is never sent.",
-    keyFile:'Key and certificate (PEM)', compose:'New message', orgSearch:'Recipient organisation (search)', fa:'Function address',
+    keyFile:'Key and certificate (PEM)', fromFA:'From function address', compose:'New message', orgSearch:'Recipient organisation (search)', fa:'Recipient function address',
     subject:'Subject', ref:'Reference (case) number, optional', body:'Message', conf:'Confidential content', files:'Attachments', pSeal:'Sealing', pUp:'Upload',
     send:'Seal and send', outbox:'Sent', to:'To', status:'Status', inbox:'Inbox', mailbox:'Function mailbox',
     lang:'Svenska', langLabel:'Byt till svenska', signedIn:'Signed in as', keyLoaded:'Key loaded', validTo:'valid to',
@@ -45,6 +45,7 @@ function applyLang() {
   for (const n of document.querySelectorAll('[data-t]')) n.textContent = t(n.dataset.t);
   $('#lang').textContent = t('lang'); $('#lang').setAttribute('aria-label', t('langLabel'));
   renderWho(); refreshOutbox(); refreshInbox();
+  if (state.open) openMessage(...state.open);
 }
 function alertMsg(text, ok = false) { const a = $('#alert'); a.textContent = text; a.hidden = !text; a.classList.toggle('ok', ok); }
 function errText(e) { return (e && e.code && T[lang].err[e.code]) ? T[lang].err[e.code] + ' (' + e.code + ')' : (e.message || String(e)); }
@@ -75,7 +76,7 @@ $('#signin-form').addEventListener('submit', async (ev) => {
     state.tenant = state.index.tenants.find((x) => x.clientId === id) || state.index.tenants[0];
     state.creds = { id, secret };
     $('#signin').hidden = true; $('#app').hidden = false; renderWho();
-    const mb = $('#mailbox'); mb.replaceChildren(...state.tenant.functionAddresses.map((f) => el('option', { value: f.id, textContent: f.name })));
+    for (const sel of ['#mailbox', '#from']) $(sel).replaceChildren(...state.tenant.functionAddresses.map((f) => el('option', { value: f.id, textContent: f.name })));
     state.wasm = await load();
     refreshOutbox(); refreshInbox();
     setInterval(() => { refreshOutbox(); refreshInbox(); }, 1500);
@@ -154,7 +155,7 @@ $('#compose').addEventListener('submit', async (ev) => {
     const msg = {
       MessageID: crypto.randomUUID(), ConversationID: state.reply?.conversationId || crypto.randomUUID(), RefToMessageID: state.reply?.messageId || '',
       Label: $('#subject').value, Confidentiality: $('#conf').checked,
-      Sender: { ID: state.tenant.participant, Label: state.tenant.name, Attention: { FunctionAddress: $('#mailbox').value } },
+      Sender: { ID: state.tenant.participant, Label: state.tenant.name, Attention: { FunctionAddress: $('#from').value } },
       Recipient: { ID: state.org.participant, Label: state.org.name, Attention: { FunctionAddress: fa, References: ref ? [{ ReferenceID: { Root: 'diarienummer', Extension: ref }, Label: 'Diarienummer' }] : null } },
       Documents: [{ DocumentID: crypto.randomUUID(), DocumentName: $('#subject').value, Index: '1', Texts: [$('#body').value],
         Files: files.map((f) => ({ FileName: f.name, ContentType: f.type || 'application/octet-stream' })) }],
@@ -226,6 +227,7 @@ async function refreshInbox() {
 $('#mailbox').addEventListener('change', refreshInbox);
 
 async function openMessage(fa, id) {
+  state.open = [fa, id];
   try {
     const r = await api(`/sdk/mailboxes/${encodeURIComponent(fa)}/messages/${encodeURIComponent(id)}`);
     const a = r.data.attributes, art = $('#reader');
@@ -258,7 +260,7 @@ async function openMessage(fa, id) {
 
 async function startReply(a, fa) {
   state.reply = { conversationId: a.conversationId, messageId: a.messageId };
-  $('#mailbox').value = fa;
+  $('#from').value = fa;
   const r = await (await fetch('/addressbook/api/organizations?filter%5BparticipantIdentifier%5D=' + encodeURIComponent(a.sender))).json().catch(() => ({}));
   const name = r.data?.[0]?.attributes?.name || a.sender;
   await chooseOrg({ name, participant: a.sender }, a.senderAttention?.subOrganization?.extension);

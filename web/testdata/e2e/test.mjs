@@ -1,0 +1,159 @@
+// End-to-end test of the web client in headless Debian Chromium (playwright-core).
+// web/browser_test.go starts `brevduva serve` on free ports and passes:
+// BASE, SECRET_A, SECRET_B, PKI (demo pki folder), OUT (screenshots folder).
+import { chromium } from 'playwright-core';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const { BASE, SECRET_A, SECRET_B, PKI, OUT } = process.env;
+const flags = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-quic', '--no-first-run', '--disable-sync'];
+const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'bv-chromium-')), {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: flags, viewport: { width: 1366, height: 900 } });
+const shot = (page, name) => page.screenshot({ path: join(OUT, name + '.png'), fullPage: true });
+const consoleErrors = [];
+const subject = 'Bygglov Storgatan 7 – ärende ' + Date.now();
+const bodyText = 'Hej! Här kommer underlaget för bygglovet på Storgatan 7. Mvh Åsa Öberg ' + Math.random().toString(36).slice(2);
+const attachment = Buffer.from('%PDF-1.4 demo attachment ' + 'hemlig-bilaga-' + Math.random().toString(36).slice(2) + '\n%%EOF\n');
+const attPath = join(OUT, 'underlag.pdf'); writeFileSync(attPath, attachment);
+const keyA = join(PKI, 'org-a.key.pem'), certA = join(PKI, 'org-a.cert.pem'), keyB = join(PKI, 'org-b.key.pem');
+
+async function signIn(page, id, secret) {
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  await page.goto(BASE + '/');
+  await page.getByLabel('Klient-id').fill(id);
+  await page.getByLabel('Klienthemlighet').fill(secret);
+  await page.getByRole('button', { name: 'Logga in' }).click();
+  await page.locator('#app').waitFor();
+  await page.waitForFunction(() => globalThis.brevduvaWasm);
+}
+const alertText = (page) => page.locator('#alert').innerText();
+
+// --- Tenant A composes and sends, and the test records every request body.
+const a = await browser.newPage();
+const uploads = [];
+a.on('request', (r) => { const d = r.postDataBuffer(); if (d) uploads.push({ url: r.url(), body: d }); });
+await signIn(a, 'kommun-a', SECRET_A);
+await shot(a, '01-signed-in');
+
+// A wrong key: B's key with A's certificate.
+await a.getByLabel('Nyckel och certifikat (PEM)').setInputFiles([keyB, certA]);
+await a.locator('#alert').filter({ hasText: 'Nyckeln hör inte till certifikatet' }).waitFor();
+await shot(a, '02-wrong-key');
+await a.getByLabel('Nyckel och certifikat (PEM)').setInputFiles([keyA, certA]);
+await a.locator('#key-status').filter({ hasText: 'Nyckel laddad' }).waitFor();
+
+async function chooseRecipient(query, name) {
+  await a.getByLabel('Mottagande organisation (sök)').fill(query);
+  await a.locator('#org-results li', { hasText: name }).first().click();
+}
+// Recipient with an expired CertPub encryption certificate (test bed), searched with å.
+await chooseRecipient('utgånget', 'utgånget O2O');
+await a.getByLabel('Ärende').fill('test'); await a.getByLabel('Meddelande', { exact: true }).fill('test');
+await a.getByRole('button', { name: 'Försegla och skicka' }).click();
+await a.locator('#alert').filter({ hasText: 'krypteringscertifikat har gått ut' }).waitFor();
+await shot(a, '03-expired-recipient-cert');
+
+// Recipient without a CertPub encryption certificate: the SMP answers without one (404 here).
+await a.route('**/smp/**kommun-b**', (route) => route.fulfill({ status: 404, body: 'not found' }));
+await chooseRecipient('kommun b', 'Kommun B');
+await a.getByRole('button', { name: 'Försegla och skicka' }).click();
+await a.locator('#alert').filter({ hasText: 'inget krypteringscertifikat' }).waitFor();
+await shot(a, '04-no-encryption-cert');
+await a.unroute('**/smp/**kommun-b**');
+
+// The real message.
+await a.getByLabel('Från funktionsadress').selectOption('registrator');
+await a.getByLabel('Mottagarens funktionsadress').selectOption('byggnadsnamnden');
+await a.getByLabel('Ärende').fill(subject);
+await a.getByLabel('Diarienummer (valfritt)').fill('BN 2026/1234');
+await a.getByLabel('Meddelande', { exact: true }).fill(bodyText);
+await a.getByLabel('Innehåller sekretess').check();
+await a.getByLabel('Bilagor').setInputFiles(attPath);
+await shot(a, '05-compose');
+const t0 = Date.now();
+await a.getByRole('button', { name: 'Försegla och skicka' }).click();
+await a.locator('#alert.ok').waitFor();
+assert.equal(await a.locator('#p-seal').evaluate((p) => p.value), 100);
+assert.equal(await a.locator('#p-up').evaluate((p) => p.value), 100);
+await a.locator('#outbox tbody tr', { hasText: subject }).locator('.st-ACCEPTED').waitFor({ timeout: 60000 });
+console.log(`sent → ACCEPTED in ${Date.now() - t0} ms`);
+await shot(a, '06-outbox-accepted');
+
+// The server never saw the plaintext.
+const send = uploads.filter((u) => u.url.includes('/sdk/messages') );
+assert.ok(send.length >= 1, 'a sendMessage upload was captured');
+for (const u of uploads) {
+  const s = u.body.toString('latin1');
+  const dec = (() => { try { return Buffer.from(JSON.parse(u.body.toString()).data.attributes.sealedXhe, 'base64'); } catch { return Buffer.alloc(0); } })();
+  for (const hay of [u.body, dec]) {
+    for (const secret of [Buffer.from(subject), Buffer.from(bodyText), attachment, Buffer.from(attachment.toString('base64')), Buffer.from('BN 2026/1234')]) {
+      assert.equal(hay.indexOf(secret), -1, `plaintext in upload to ${u.url}`);
+    }
+  }
+  assert.ok(!s.includes(subject));
+}
+const xhe = Buffer.from(JSON.parse(send[0].body.toString()).data.attributes.sealedXhe, 'base64').toString();
+assert.match(xhe, /EncryptedData/); assert.match(xhe, /SignatureValue/);
+assert.deepEqual(Object.keys(JSON.parse(send[0].body.toString()).data.attributes), ['sealedXhe']);
+
+// --- Tenant B reads it in the byggnadsnamnden mailbox.
+const b = await browser.newPage();
+await signIn(b, 'kommun-b', SECRET_B);
+await b.getByLabel('Funktionsbrevlåda').selectOption('byggnadsnamnden');
+const item = b.locator('#inbox li', { hasText: subject });
+await item.waitFor({ timeout: 30000 });
+assert.match(await item.innerText(), /SEKRETESS/);
+await item.click();
+await b.locator('#reader pre', { hasText: bodyText }).waitFor();
+assert.match(await b.locator('#reader').innerText(), /BN 2026\/1234/);
+const [dl] = await Promise.all([b.waitForEvent('download'), b.locator('#reader a', { hasText: 'underlag.pdf' }).click()]);
+const got = readFileSync(await dl.path());
+assert.ok(got.equals(attachment), 'downloaded attachment equals the original');
+await shot(b, '07-inbox-b');
+
+// English switch.
+await b.getByRole('button', { name: 'Switch to English' }).click();
+await b.getByRole('heading', { name: 'Inbox' }).waitFor();
+await b.locator('#inbox li', { hasText: 'CONFIDENTIAL' }).waitFor();
+await shot(b, '08-english');
+
+// Reply keeps the conversation.
+await b.getByRole('button', { name: 'Reply' }).click();
+await b.waitForFunction(() => document.querySelector('#fa').value === 'registrator' && document.querySelector('#from').value === 'byggnadsnamnden');
+assert.match(await b.locator('#reply-note').innerText(), /Reply to/);
+await shot(b, '09-reply');
+
+// Keyboard: the sign-in form is reachable and usable by Tab/Enter only.
+const k = await browser.newPage();
+await k.goto(BASE + '/');
+await k.keyboard.press('Tab'); await k.keyboard.press('Tab');
+await k.keyboard.type('kommun-a'); await k.keyboard.press('Tab'); await k.keyboard.type(SECRET_A); await k.keyboard.press('Enter');
+await k.locator('#app').waitFor();
+
+// Benchmark: seal and open 1 MB in Chromium (B holds org-b's key for open).
+if (process.env.BENCH) {
+  const bench = await b.evaluate(async ({ pemA, pemB }) => {
+    const w = globalThis.brevduvaWasm;
+    const un = (r) => { if (r.error) throw new Error(r.error.code + ': ' + r.error.message); return r.value; };
+    const kb = un(w.loadKey(pemB)); // recipient's certificate for sealing = B's own
+    const ka = pemA;
+    const big = new Uint8Array(1 << 20); crypto.getRandomValues(big.subarray(0, 65536));
+    const msg = { MessageID: crypto.randomUUID(), ConversationID: crypto.randomUUID(), Label: 'bench', Sender: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B' },
+      Recipient: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B', Attention: { FunctionAddress: 'registrator' } },
+      Documents: [{ DocumentID: 'd1', Index: '1', Files: [{ FileName: 'x.bin', ContentType: 'application/octet-stream' }] }] };
+    const xml = un(w.build(JSON.stringify(msg), [big]));
+    const times = (f, n) => { f(); const t = performance.now(); for (let i = 0; i < n; i++) f(); return (performance.now() - t) / n; };
+    let xhe;
+    const seal = times(() => { xhe = un(w.seal(xml, kb.pem, 'registrator')); }, 5);
+    const open = times(() => un(w.open(xhe, kb.pem)), 5);
+    return { seal, open, xml: xml.length, xhe: xhe.length };
+  }, { pemA: readFileSync(keyA, 'utf8') + readFileSync(certA, 'utf8'), pemB: readFileSync(keyB, 'utf8') + readFileSync(join(PKI, 'org-b.cert.pem'), 'utf8') });
+  console.log('BENCH ' + JSON.stringify(bench));
+}
+
+assert.deepEqual(consoleErrors.filter((e) => !/Failed to load resource/.test(e)), [], 'no console errors');
+await browser.close();
+console.log('ok: web client end to end in Chromium, screenshots in ' + OUT);
