@@ -189,8 +189,10 @@ type Set struct {
 // Demo returns the standard demo PKI: CAs ap-ca, smp-ca, o2o-ca and tls-ca; AP certificates
 // ap-a and ap-b (CN AP0001-BREVDUVA-DEMO, AP0002-BREVDUVA-DEMO), smp, organisation
 // certificates org-a and org-b, and TLS certificates tls-a and tls-b for localhost.
-func Demo(bits int) (*Set, error) {
-	o := Options{Bits: bits}
+func Demo(bits int) (*Set, error) { return DemoWith(Options{Bits: bits}) }
+
+// DemoWith is Demo with every certificate made from o (key size, validity).
+func DemoWith(o Options) (*Set, error) {
 	s := &Set{Issuer: map[string]string{}}
 	cas := map[string]string{
 		"ap-ca":  "Brevduva Demo Accesspunkt CA",

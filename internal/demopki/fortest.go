@@ -3,6 +3,13 @@ package demopki
 import (
 	"sync"
 	"testing"
+	"time"
+)
+
+// The validity of ForTest's certificates.
+var (
+	TestNotBefore = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	TestNotAfter  = time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC)
 )
 
 var (
@@ -13,9 +20,15 @@ var (
 
 // ForTest returns a demo PKI with RSA-2048 keys, made once per test binary and
 // shared by all tests in it (key generation dominates test time otherwise).
+//
+// Its certificates are valid from TestNotBefore to TestNotAfter, so that tests may
+// run their clocks at any fixed date in between, whenever the test runs: a test
+// PKI valid from "now" breaks every test with a fixed clock an hour later.
 func ForTest(t testing.TB) *Set {
 	t.Helper()
-	testOnce.Do(func() { testSet, testErr = Demo(2048) })
+	testOnce.Do(func() {
+		testSet, testErr = DemoWith(Options{Bits: 2048, NotBefore: TestNotBefore, NotAfter: TestNotAfter})
+	})
 	if testErr != nil {
 		t.Fatalf("demo PKI: %v", testErr)
 	}
