@@ -37,6 +37,9 @@ const (
 	EnvDNSServer         = "BREVDUVA_DNS_SERVER"
 	EnvSMPRoots          = "BREVDUVA_SMP_ROOTS"
 	EnvListen            = "BREVDUVA_LISTEN"
+	EnvOAuthIssuer       = "BREVDUVA_OAUTH_ISSUER"
+	EnvOAuthPublicKey    = "BREVDUVA_OAUTH_PUBLIC_KEY"
+	EnvSDKAPIBasePath    = "BREVDUVA_SDK_API_BASE_PATH"
 	EnvLogLevel          = "BREVDUVA_LOG_LEVEL"
 
 	// Endpoint overrides for local API servers (emulators); unset in AWS.

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/brevduva/brevduva/core/msh/enginetest"
+	"github.com/brevduva/brevduva/core/oauth"
+	"github.com/brevduva/brevduva/internal/awssys"
+)
+
+const issuer = "urn:brevduva:test"
+
+// setup returns the function's HTTP event handler on tenant A of an enginetest world
+// (in-memory ports), a token for A minted by the local core/oauth server, and the
+// world. The verifier is built from the environment the function reads.
+func setup(t *testing.T) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), string, *enginetest.World) {
+	t.Helper()
+	w := enginetest.NewWorld(t, nil)
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := oauth.NewServer(oauth.ServerOptions{Key: priv, Issuer: issuer, Now: time.Now,
+		Clients: []oauth.Client{{ID: "arende", Secret: "hemligt-hemligt", Tenant: w.A.Tenant.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/oauth2/token", strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("arende", "hemligt-hemligt")
+	srv.ServeHTTP(rec, req)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %d %s", rec.Code, rec.Body)
+	}
+	env := awssys.MapEnv(map[string]string{awssys.EnvOAuthIssuer: issuer,
+		awssys.EnvOAuthPublicKey: base64.StdEncoding.EncodeToString(pub)})
+	auth, err := awssys.Verifier(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := awssys.NewSDKAPIHandler(env, &awssys.System{Engine: w.A.Engine, Tenant: w.A.Tenant}, auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return awssys.HTTPEvent(h), tok.AccessToken, w
+}
+
+func fixture(t *testing.T, name, token string) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(string(b), "{{TOKEN}}", token)), &e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestListMessages(t *testing.T) {
+	h, token, w := setup(t)
+	if _, err := w.Submit(enginetest.ID(1), enginetest.FnB); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := h(context.Background(), fixture(t, "apigw-v2-list-messages.json", token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, enginetest.ID(1)) {
+		t.Fatalf("%d %.500s", resp.StatusCode, resp.Body)
+	}
+}
+
+func TestTokenRequired(t *testing.T) {
+	h, token, _ := setup(t)
+	for name, tok := range map[string]string{"none": "", "forged": token[:len(token)-4] + "AAAA"} {
+		resp, _ := h(context.Background(), fixture(t, "apigw-v2-list-messages.json", tok))
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: %d %.200s", name, resp.StatusCode, resp.Body)
+		}
+	}
+}
+
+func TestVerifierNeedsIssuerAndKey(t *testing.T) {
+	if _, err := awssys.Verifier(awssys.MapEnv(map[string]string{awssys.EnvOAuthIssuer: issuer,
+		awssys.EnvOAuthPublicKey: "c2hvcnQ="})); err == nil {
+		t.Error("short key accepted")
+	}
+	if _, err := awssys.Verifier(awssys.MapEnv(nil)); err == nil {
+		t.Error("empty environment accepted")
+	}
+}
