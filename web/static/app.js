@@ -5,7 +5,7 @@ const T = {
   sv: { tagline:'Säker digital kommunikation', signin:'Logga in', clientId:'Klient-id', clientSecret:'Klienthemlighet', signinBtn:'Logga in',
     keyH:'Organisationens nyckel', keyHelp:'Välj organisationens O2O-nyckel och certifikat (PEM). Nyckeln stannar i webbläsarens minne och skickas aldrig.',
     keyFile:'Nyckel och certifikat (PEM)', fromFA:'Från funktionsadress', compose:'Nytt meddelande', orgSearch:'Mottagande organisation (sök)', fa:'Mottagarens funktionsadress',
-    subject:'Ärende', ref:'Diarienummer (valfritt)', body:'Meddelande', conf:'Innehåller sekretess', files:'Bilagor', pSeal:'Försegling', pUp:'Uppladdning',
+    subject:'Ärende', ref:'Diarienummer (valfritt)', refShort:'Diarienummer', body:'Meddelande', conf:'Innehåller sekretess', files:'Bilagor', pSeal:'Försegling', pUp:'Uppladdning',
     send:'Försegla och skicka', outbox:'Skickat', to:'Till', status:'Status', inbox:'Inkorg', mailbox:'Funktionsbrevlåda',
     lang:'English', langLabel:'Switch to English', signedIn:'Inloggad som', keyLoaded:'Nyckel laddad', validTo:'giltig till',
     noOrg:'Välj en mottagande organisation.', noKey:'Ladda organisationens nyckel innan du skickar.', sent:'Meddelandet är förseglat och skickat.',
@@ -20,7 +20,7 @@ const T = {
   en: { tagline:'Secure digital communication', signin:'Sign in', clientId:'Client id', clientSecret:'Client secret', signinBtn:'Sign in',
     keyH:"Organisation's key", keyHelp:"Choose the organisation's O2O key and certificate (PEM). The key stays in the browser's memory and is never sent.",
     keyFile:'Key and certificate (PEM)', fromFA:'From function address', compose:'New message', orgSearch:'Recipient organisation (search)', fa:'Recipient function address',
-    subject:'Subject', ref:'Reference (case) number, optional', body:'Message', conf:'Confidential content', files:'Attachments', pSeal:'Sealing', pUp:'Upload',
+    subject:'Subject', ref:'Reference (case) number, optional', refShort:'Reference number', body:'Message', conf:'Confidential content', files:'Attachments', pSeal:'Sealing', pUp:'Upload',
     send:'Seal and send', outbox:'Sent', to:'To', status:'Status', inbox:'Inbox', mailbox:'Function mailbox',
     lang:'Svenska', langLabel:'Byt till svenska', signedIn:'Signed in as', keyLoaded:'Key loaded', validTo:'valid to',
     noOrg:'Choose a recipient organisation.', noKey:"Load the organisation's key before sending.", sent:'The message was sealed and sent.',
@@ -236,7 +236,7 @@ async function openMessage(fa, id) {
     if (a.confidentiality) h.append(el('span', { className: 'conf', textContent: t('confidential') }));
     h.append(a.label || '');
     art.append(h, el('p', { textContent: `${t('from')}: ${a.sender}${a.senderAttention?.subOrganization ? ' / ' + a.senderAttention.subOrganization.extension : ''}` }));
-    for (const ref of a.recipientAttention?.referenceId || []) art.append(el('p', { textContent: `${t('ref')}: ${ref.extension}` }));
+    for (const ref of a.recipientAttention?.referenceId || []) art.append(el('p', { textContent: `${t('refShort')}: ${ref.extension}` }));
     for (const d of a.digitalDocument || []) {
       for (const tx of d.contentTextBody || []) art.append(el('pre', { textContent: tx }));
       if (d.contentFiles?.length) {

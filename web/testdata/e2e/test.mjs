@@ -133,25 +133,28 @@ await k.keyboard.press('Tab'); await k.keyboard.press('Tab');
 await k.keyboard.type('kommun-a'); await k.keyboard.press('Tab'); await k.keyboard.type(SECRET_A); await k.keyboard.press('Enter');
 await k.locator('#app').waitFor();
 
-// Benchmark: seal and open 1 MB in Chromium (B holds org-b's key for open).
+// Benchmark (BENCH=1): seal and open SDK messages of about 1 MB and 30 MB (one random
+// attachment, the shape of core/o2o's BenchmarkSeal/BenchmarkOpen) in Chromium, with B's key.
 if (process.env.BENCH) {
-  const bench = await b.evaluate(async ({ pemA, pemB }) => {
-    const w = globalThis.brevduvaWasm;
-    const un = (r) => { if (r.error) throw new Error(r.error.code + ': ' + r.error.message); return r.value; };
-    const kb = un(w.loadKey(pemB)); // recipient's certificate for sealing = B's own
-    const ka = pemA;
-    const big = new Uint8Array(1 << 20); crypto.getRandomValues(big.subarray(0, 65536));
-    const msg = { MessageID: crypto.randomUUID(), ConversationID: crypto.randomUUID(), Label: 'bench', Sender: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B' },
-      Recipient: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B', Attention: { FunctionAddress: 'registrator' } },
-      Documents: [{ DocumentID: 'd1', Index: '1', Files: [{ FileName: 'x.bin', ContentType: 'application/octet-stream' }] }] };
-    const xml = un(w.build(JSON.stringify(msg), [big]));
-    const times = (f, n) => { f(); const t = performance.now(); for (let i = 0; i < n; i++) f(); return (performance.now() - t) / n; };
-    let xhe;
-    const seal = times(() => { xhe = un(w.seal(xml, kb.pem, 'registrator')); }, 5);
-    const open = times(() => un(w.open(xhe, kb.pem)), 5);
-    return { seal, open, xml: xml.length, xhe: xhe.length };
-  }, { pemA: readFileSync(keyA, 'utf8') + readFileSync(certA, 'utf8'), pemB: readFileSync(keyB, 'utf8') + readFileSync(join(PKI, 'org-b.cert.pem'), 'utf8') });
-  console.log('BENCH ' + JSON.stringify(bench));
+  const pemB = readFileSync(keyB, 'utf8') + readFileSync(join(PKI, 'org-b.cert.pem'), 'utf8');
+  for (const [name, raw, n] of [['1MB', 747_000, 5], ['30MB', 22_497_000, 1]]) {
+    const r = await b.evaluate(async ({ pemB, raw, n }) => {
+      const w = globalThis.brevduvaWasm;
+      const un = (r) => { if (r.error) throw new Error(r.error.code + ': ' + r.error.message); return r.value; };
+      const kb = un(w.loadKey(pemB));
+      const big = new Uint8Array(raw); for (let i = 0; i < raw; i += 65536) crypto.getRandomValues(big.subarray(i, Math.min(raw, i + 65536)));
+      const msg = { MessageID: crypto.randomUUID(), ConversationID: crypto.randomUUID(), Label: 'bench', Sender: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B' },
+        Recipient: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B', Attention: { FunctionAddress: 'registrator' } },
+        Documents: [{ DocumentID: 'd1', Index: '1', Files: [{ FileName: 'a.pdf', ContentType: 'application/pdf' }] }] };
+      const xml = un(w.build(JSON.stringify(msg), [big]));
+      const times = (f) => { f(); const t = performance.now(); for (let i = 0; i < n; i++) f(); return (performance.now() - t) / n; };
+      let xhe;
+      const seal = times(() => { xhe = un(w.seal(xml, kb.pem, 'registrator')); });
+      const open = times(() => un(w.open(xhe, kb.pem)));
+      return { seal, open, xml: xml.length, xhe: xhe.length };
+    }, { pemB, raw, n });
+    console.log('BENCH ' + name + ' ' + JSON.stringify(r));
+  }
 }
 
 assert.deepEqual(consoleErrors.filter((e) => !/Failed to load resource/.test(e)), [], 'no console errors');
