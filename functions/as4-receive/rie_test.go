@@ -12,11 +12,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,6 +124,7 @@ func TestRIEEndToEnd(t *testing.T) {
 		env[awssys.EnvO2OTrust] = writePEM("o2o-trust.pem", certs(tb.O2OTrust.Roots)...)
 	}
 
+	calls := &counter{n: map[string]int{}}
 	// The AWS side: a table on dynalite, a queue on fauxqs, a bucket on gofakes3.
 	ddb := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(ddbEP), Region: awstest.Region,
 		Credentials: awstest.Credentials, HTTPClient: awstest.HTTPClient})
@@ -142,13 +146,20 @@ func TestRIEEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s3srv := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
+	s3h := gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server()
+	s3srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.add("S3." + r.Method)
+		s3h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(s3srv.Close)
 	bucket := awstest.Name("brevduva-lambda")
 	s3c := s3.New(s3.Options{BaseEndpoint: aws.String(s3srv.URL), Region: awstest.Region, Credentials: awstest.Credentials, UsePathStyle: true})
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
+	// Count the function's AWS requests by operation (cost estimate per message).
+	ddbEP = calls.proxy(t, ddbEP)
+	sqsEP = calls.proxy(t, sqsEP)
 	creds, _ := awstest.Credentials.Retrieve(ctx)
 	for k, v := range map[string]string{
 		awssys.EnvTable: table, awssys.EnvBucket: bucket, awssys.EnvQueueURL: *q.QueueUrl,
@@ -256,6 +267,7 @@ func TestRIEEndToEnd(t *testing.T) {
 	}
 
 	// Warm invocations, new messages each.
+	calls.reset()
 	var warm []time.Duration
 	for _, m := range msgs[1:] {
 		r, d := invoke(m.Body, m.ContentType)
@@ -264,6 +276,8 @@ func TestRIEEndToEnd(t *testing.T) {
 		}
 		warm = append(warm, d)
 	}
+
+	t.Logf("LAMBDA requests per received message: %s", calls.per(len(msgs)-1))
 
 	// Over the buffered limit: EBMS:0004, HTTP 413. Sent as text (soap+xml is not base64
 	// in a real event) so that the event stays under the invocation payload limit.
@@ -296,4 +310,48 @@ func size(p string) int64 {
 		return 0
 	}
 	return fi.Size()
+}
+
+// counter counts AWS API requests by operation (X-Amz-Target, or S3.METHOD).
+type counter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *counter) add(op string) {
+	c.mu.Lock()
+	c.n[op]++
+	c.mu.Unlock()
+}
+
+func (c *counter) reset() {
+	c.mu.Lock()
+	clear(c.n)
+	c.mu.Unlock()
+}
+
+func (c *counter) per(msgs int) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ops []string
+	for op, n := range c.n {
+		ops = append(ops, fmt.Sprintf("%s=%.2f", op, float64(n)/float64(msgs)))
+	}
+	slices.Sort(ops)
+	return strings.Join(ops, " ")
+}
+
+// proxy returns the URL of a counting reverse proxy to target (on 127.0.0.1).
+func (c *counter) proxy(t *testing.T, target string) string {
+	u, err := neturl.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.add(r.Header.Get("X-Amz-Target"))
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
