@@ -11,11 +11,13 @@ package main
 
 import (
 	"crypto"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"syscall/js"
 	"time"
@@ -51,6 +53,7 @@ func main() {
 		"recipientCert": fn(recipientCert),
 		"seal":          fn(seal),
 		"open":          fn(open),
+		"sealRemote":    js.FuncOf(sealRemote),
 	}
 	js.Global().Set("brevduvaWasm", js.ValueOf(api))
 	select {}
@@ -304,4 +307,110 @@ func open(args []js.Value) (any, error) {
 		return nil, fail("internal", "%v", err)
 	}
 	return map[string]any{"xml": string(o.MessageXML), "message": string(mj), "signer": o.Signer.Subject.String()}, nil
+}
+
+// sealRemote(xml, senderCertPEM, recipientCertPEM, functionAddress, sign) → Promise of
+// {value: Uint8Array} | {error}: seal with a remote signer. sign(digest, hash) is called
+// with the SHA-256 digest of the canonical SignedInfo and must resolve to the RSA PKCS#1 v1.5
+// (or ECDSA ASN.1) signature, e.g. made by the organisation's KMS key on the server: the
+// signer sees neither the plaintext nor the key.
+func sealRemote(_ js.Value, args []js.Value) any {
+	b, err := bytesOf(arg(args, 0))
+	var cert, rc *x509.Certificate
+	if err == nil {
+		cert, err = parseCert(arg(args, 1).String())
+	}
+	if err == nil {
+		rc, err = parseCert(arg(args, 2).String())
+	}
+	fa, cb := arg(args, 3).String(), arg(args, 4)
+	if err == nil && cb.Type() != js.TypeFunction {
+		err = fail("bad-argument", "sign must be a function")
+	}
+	return newPromise(func() (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		s := o2o.Sealer{Key: remoteSigner{cert.PublicKey, cb}, Cert: cert, Profile: o2o.DIGGProfile(), Now: time.Now}
+		x, err := s.Seal(b, rc, fa)
+		if err != nil {
+			var ce *codedError
+			if errors.As(err, &ce) {
+				return nil, ce
+			}
+			return nil, fail("seal", "%v", err)
+		}
+		return toJS(x), nil
+	})
+}
+
+// newPromise runs f on a goroutine (so it may wait for JavaScript promises) and resolves
+// with {value} or {error}.
+func newPromise(f func() (any, error)) js.Value {
+	var h js.Func
+	h = js.FuncOf(func(_ js.Value, a []js.Value) any {
+		resolve := a[0]
+		go func() {
+			defer h.Release()
+			v, err := f()
+			if err != nil {
+				var ce *codedError
+				if errors.As(err, &ce) {
+					resolve.Invoke(errValue(ce.code, ce.msg))
+					return
+				}
+				resolve.Invoke(errValue("failed", err.Error()))
+				return
+			}
+			resolve.Invoke(map[string]any{"value": v})
+		}()
+		return nil
+	})
+	return js.Global().Get("Promise").New(h)
+}
+
+// remoteSigner is a crypto.Signer whose Sign awaits a JavaScript callback.
+type remoteSigner struct {
+	pub crypto.PublicKey
+	cb  js.Value
+}
+
+func (r remoteSigner) Public() crypto.PublicKey { return r.pub }
+
+func (r remoteSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if _, ok := opts.(*rsa.PSSOptions); ok {
+		return nil, fail("remote-signer", "PSS is not supported by the remote signer")
+	}
+	type result struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan result, 1)
+	var ok, bad js.Func
+	ok = js.FuncOf(func(_ js.Value, a []js.Value) any {
+		v := arg(a, 0)
+		if v.InstanceOf(js.Global().Get("ArrayBuffer")) {
+			v = js.Global().Get("Uint8Array").New(v)
+		}
+		b, err := bytesOf(v)
+		ch <- result{b, err}
+		return nil
+	})
+	bad = js.FuncOf(func(_ js.Value, a []js.Value) any {
+		msg := "rejected"
+		if e := arg(a, 0); e.Truthy() {
+			msg = e.Call("toString").String()
+		}
+		ch <- result{nil, fail("remote-signer", "remote signer: %s", msg)}
+		return nil
+	})
+	defer ok.Release()
+	defer bad.Release()
+	p := js.Global().Get("Promise").Call("resolve", r.cb.Invoke(toJS(digest), opts.HashFunc().String()))
+	p.Call("then", ok, bad)
+	res := <-ch
+	if res.err != nil {
+		return nil, res.err
+	}
+	return res.b, nil
 }

@@ -14,10 +14,13 @@ export function load(base = '/web/') {
     const raw = globalThis.brevduvaWasm;
     const api = {};
     for (const name of Object.keys(raw)) {
-      api[name] = (...args) => {
-        const r = raw[name](...args);
+      const unwrap = (r) => {
         if (r && r.error) { const e = new Error(r.error.message); e.code = r.error.code; throw e; }
         return r.value;
+      };
+      api[name] = (...args) => {
+        const r = raw[name](...args);
+        return r instanceof Promise ? r.then(unwrap) : unwrap(r);
       };
     }
     return api;

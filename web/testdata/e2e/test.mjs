@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { privateEncrypt, constants } from 'node:crypto';
 import assert from 'node:assert/strict';
 
 const { BASE, SECRET_A, SECRET_B, PKI, OUT } = process.env;
@@ -132,6 +133,37 @@ await k.goto(BASE + '/');
 await k.keyboard.press('Tab'); await k.keyboard.press('Tab');
 await k.keyboard.type('kommun-a'); await k.keyboard.press('Tab'); await k.keyboard.type(SECRET_A); await k.keyboard.press('Enter');
 await k.locator('#app').waitFor();
+
+// Remote signer: A seals with only its certificate in the page; the "server" (this Node
+// process) signs the SignedInfo digest with A's key. B opens it and the signature verifies.
+await a.exposeFunction('remoteSign', (digestB64, hash) => {
+  assert.equal(hash, 'SHA-256');
+  const info = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), Buffer.from(digestB64, 'base64')]);
+  return privateEncrypt({ key: readFileSync(keyA), padding: constants.RSA_PKCS1_PADDING }, info).toString('base64');
+});
+const remoteXHE = await a.evaluate(async ({ certA, certB }) => {
+  const w = globalThis.brevduvaWasm;
+  const un = (r) => { if (r.error) throw new Error(r.error.code + ': ' + r.error.message); return r.value; };
+  const msg = { MessageID: crypto.randomUUID(), ConversationID: crypto.randomUUID(), Label: 'remote', Sender: { ID: '0203:kommun-a.brevduva.localhost', Label: 'A' },
+    Recipient: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B', Attention: { FunctionAddress: 'registrator' } },
+    Documents: [{ DocumentID: 'd1', Index: '1', Texts: ['signed remotely'] }] };
+  const xml = un(w.build(JSON.stringify(msg)));
+  const sign = async (digest, hash) => {
+    const b64 = await globalThis.remoteSign(btoa(String.fromCharCode(...digest)), hash);
+    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  };
+  const x = un(await w.sealRemote(xml, certA, certB, 'registrator', sign));
+  let s = ''; for (const c of x) s += String.fromCharCode(c); return btoa(s);
+}, { certA: readFileSync(certA, 'utf8'), certB: readFileSync(join(PKI, 'org-b.cert.pem'), 'utf8') });
+const opened = await b.evaluate(({ xhe, pemB, certA }) => {
+  const w = globalThis.brevduvaWasm;
+  const un = (r) => { if (r.error) throw new Error(r.error.code + ': ' + r.error.message); return r.value; };
+  un(w.loadKey(pemB));
+  return un(w.open(Uint8Array.from(atob(xhe), (c) => c.charCodeAt(0)), certA));
+}, { xhe: remoteXHE, pemB: readFileSync(keyB, 'utf8') + readFileSync(join(PKI, 'org-b.cert.pem'), 'utf8'), certA: readFileSync(certA, 'utf8') });
+assert.match(opened.signer, /kommun-a/);
+assert.equal(JSON.parse(opened.message).Label, 'remote');
+console.log('remote signer: sealed in the page, digest signed outside, opened and verified by B');
 
 // Benchmark (BENCH=1): seal and open SDK messages of about 1 MB and 30 MB (one random
 // attachment, the shape of core/o2o's BenchmarkSeal/BenchmarkOpen) in Chromium, with B's key.
