@@ -31,6 +31,9 @@ type edited struct {
 	rootCID string
 	doc     *etree.Document
 	parts   []*rawPart
+	// signed, when set, maps an attachment's decrypted content to the octets its
+	// reference digest is computed over (default: the content itself).
+	signed func([]byte) []byte
 }
 
 type rawPart struct {
@@ -125,6 +128,9 @@ func (e *edited) resign() {
 						t.Fatal(err)
 					}
 				}
+			}
+			if e.signed != nil {
+				data = e.signed(data)
 			}
 			h := sha256.Sum256(data) // application/gzip: the Attachment-Content transform is the identity
 			d = h[:]
@@ -250,17 +256,7 @@ func TestAS4_CP_TA04_UncompressedAccepted(t *testing.T) {
 	m := newMessage(t, "registrator")
 	ct0, body0 := m.pack(t)
 	e := openPacked(t, ct0, body0)
-	e.editPlain(func(gz []byte) []byte {
-		zr, err := gzip.NewReader(bytes.NewReader(gz))
-		if err != nil {
-			t.Fatal(err)
-		}
-		plain, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return plain
-	})
+	e.editPlain(func(gz []byte) []byte { return gunzip(t, gz) })
 	e.removePartProperty("CompressionType")
 	e.resign()
 	ct, body := e.bytes()
@@ -297,4 +293,66 @@ func TestAS4_CP_TA28_CharacterSetUTF8(t *testing.T) {
 		t.Fatalf("HTTP %d error %q", code, ebmsError(b))
 	}
 	waitMail(t, "registrator", m.id)
+}
+
+func gunzip(t *testing.T, gz []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain
+}
+
+// TA35: sign-then-compress (the attachment's digest is over the uncompressed payload,
+// the part carries it compressed) is refused.
+func TestAS4_CP_TA35_SignThenCompressRefused(t *testing.T) {
+	negativeAny(t, func(e *edited) {
+		e.signed = func(gz []byte) []byte { return gunzip(t, gz) }
+	}, nil)
+}
+
+// TA37: encrypt-then-compress (the encrypted part gzipped afterwards) is refused.
+func TestAS4_CP_TA37_EncryptThenCompressRefused(t *testing.T) {
+	negativeAny(t, nil, func(e *edited) {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		if _, err := zw.Write(e.parts[0].data); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		e.parts[0].data = buf.Bytes()
+	})
+}
+
+// negativeAny edits a message before and after signing it again and wants an ebMS
+// error (any code), no receipt, and no delivery.
+func negativeAny(t *testing.T, before, after func(*edited)) {
+	t.Helper()
+	system(t)
+	m := newMessage(t, "registrator")
+	ct0, body0 := m.pack(t)
+	e := openPacked(t, ct0, body0)
+	if before != nil {
+		before(e)
+	}
+	e.resign()
+	if after != nil {
+		after(e)
+	}
+	ct, body := e.bytes()
+	code, _, b := post(t, ct, body)
+	if ebmsError(b) == "" || isReceipt(b) {
+		t.Fatalf("HTTP %d: accepted: %.300s", code, b)
+	}
+	t.Logf("refused with %s", ebmsError(b))
+	if n := mailCount(t, "registrator", m.id); n != 0 {
+		t.Fatalf("delivered %d", n)
+	}
 }
