@@ -356,3 +356,26 @@ func negativeAny(t *testing.T, before, after func(*edited)) {
 		t.Fatalf("delivered %d", n)
 	}
 }
+
+// TA44: message properties without a type are accepted (and the message delivered).
+func TestAS4_CP_TA44_PropertiesWithoutType(t *testing.T) {
+	system(t)
+	m := newMessage(t, "registrator")
+	ct0, body0 := m.pack(t)
+	e := openPacked(t, ct0, body0)
+	props := e.doc.FindElements("//eb:MessageProperties/eb:Property")
+	if len(props) == 0 {
+		t.Fatal("no message properties")
+	}
+	for _, p := range props {
+		if p.RemoveAttr("type") == nil {
+			t.Fatalf("property %s had no type", p.SelectAttrValue("name", ""))
+		}
+	}
+	e.resign()
+	ct, body := e.bytes()
+	if code, _, b := post(t, ct, body); !isReceipt(b) {
+		t.Fatalf("HTTP %d error %q", code, ebmsError(b))
+	}
+	waitMail(t, "registrator", m.id)
+}
