@@ -215,8 +215,9 @@ func certInfo(c *x509.Certificate) map[string]any {
 		"pem":      string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))}
 }
 
-// recipientCert(signedServiceMetadata, smpRootsPEM) → {subject, notAfter, pem}: the
-// recipient's CertPub encryption certificate from a signed SMP response (SMP1 §3.6.2).
+// recipientCert(signedServiceMetadata, smpRootsPEM, use?) → {subject, notAfter, pem}: the
+// CertPub encryption certificate (or, with use "signing", the signing certificate) from a
+// signed SMP response (SMP1 §3.6.2).
 func recipientCert(args []js.Value) (any, error) {
 	b, err := bytesOf(arg(args, 0))
 	if err != nil {
@@ -237,9 +238,13 @@ func recipientCert(args []js.Value) (any, error) {
 	if err != nil {
 		return nil, fail("no-encryption-cert", "CertPub: %v", err)
 	}
-	c := certpub.ByUse(certs, certpub.Encryption)
+	use, code := certpub.Encryption, "no-encryption-cert"
+	if arg(args, 2).Truthy() && arg(args, 2).String() == "signing" {
+		use, code = certpub.Signing, "no-signing-cert"
+	}
+	c := certpub.ByUse(certs, use)
 	if c == nil {
-		return nil, fail("no-encryption-cert", "the recipient publishes no CertPub encryption certificate")
+		return nil, fail(code, "the organisation publishes no CertPub %s certificate", strings.TrimPrefix(string(use), "urn:fdc:digg.se:edelivery:certpub:"))
 	}
 	if now := time.Now(); now.After(c.NotAfter) || now.Before(c.NotBefore) {
 		return nil, fail("recipient-cert-expired", "the recipient's encryption certificate %q is valid %s to %s",

@@ -68,54 +68,6 @@ func TestBrowser(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "wasm_exec.js"), execJS, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	demo := filepath.Join(dir, "demo")
-	run(nil, bin, "demo", "init", "--dir", demo, "--free-ports")
-
-	srv := exec.CommandContext(ctx, bin, "serve", "--config", filepath.Join(demo, "config.json"))
-	srv.Env = append(os.Environ(), "BREVDUVA_WASM_DIR="+dir)
-	stdout, _ := srv.StdoutPipe()
-	logf, _ := os.Create(filepath.Join(dir, "serve.log"))
-	srv.Stderr = logf
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = srv.Process.Signal(os.Interrupt)
-		_ = srv.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "serve.log"))
-			t.Logf("serve log (tail):\n%s", tail(string(b), 4000))
-		}
-	}()
-	base := ""
-	sc := bufio.NewScanner(stdout)
-	re := regexp.MustCompile(`^\s*web\s+(http://\S+?)/?$`)
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	if base == "" {
-		t.Fatal("serve printed no web URL")
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-
-	var cfg struct {
-		Tenants []struct {
-			ID      string `json:"id"`
-			Clients []struct {
-				Secret string `json:"secret"`
-			} `json:"clients"`
-		} `json:"tenants"`
-	}
-	b, err := os.ReadFile(filepath.Join(demo, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &cfg); err != nil || len(cfg.Tenants) < 2 {
-		t.Fatalf("config.json: %v", err)
-	}
 	out := os.Getenv("BREVDUVA_BROWSER_OUT")
 	if out == "" {
 		out, _ = filepath.Abs("../.cache/browser-artifacts")
@@ -123,18 +75,86 @@ func TestBrowser(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	node := exec.CommandContext(ctx, "node", "test.mjs")
-	node.Dir = "testdata/e2e"
-	node.Env = append(os.Environ(), "BASE="+base, "SECRET_A="+cfg.Tenants[0].Clients[0].Secret,
-		"SECRET_B="+cfg.Tenants[1].Clients[0].Secret, "PKI="+filepath.Join(demo, "pki"), "OUT="+out, "CHROMIUM="+chromium)
-	res, err := node.CombinedOutput()
-	t.Logf("node test.mjs:\n%s", res)
-	if err != nil {
-		t.Fatalf("browser test failed: %v", err)
+	// "full": the demo as `make run` has it (the access point opens for B).
+	// "sealed-inbox": B in end-to-end mode (no O2O key on the server): B's page opens the XHE.
+	for _, scenario := range []string{"full", "sealed-inbox"} {
+		t.Run(scenario, func(t *testing.T) {
+			demo := filepath.Join(dir, scenario)
+			run(nil, bin, "demo", "init", "--dir", demo, "--free-ports")
+			cfgPath := filepath.Join(demo, "config.json")
+			raw, err := os.ReadFile(cfgPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			tenants, _ := doc["tenants"].([]any)
+			if len(tenants) < 2 {
+				t.Fatal("config.json: want two tenants")
+			}
+			if scenario == "sealed-inbox" {
+				tenants[1].(map[string]any)["endToEnd"] = true
+				raw, _ = json.MarshalIndent(doc, "", "  ")
+				if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			secret := func(i int) string {
+				cs, _ := tenants[i].(map[string]any)["clients"].([]any)
+				if len(cs) == 0 {
+					t.Fatal("config.json: tenant without client")
+				}
+				s, _ := cs[0].(map[string]any)["secret"].(string)
+				return s
+			}
+			base := serve(t, ctx, bin, dir, cfgPath)
+			node := exec.CommandContext(ctx, "node", "test.mjs")
+			node.Dir = "testdata/e2e"
+			node.Env = append(os.Environ(), "BASE="+base, "SECRET_A="+secret(0), "SECRET_B="+secret(1),
+				"PKI="+filepath.Join(demo, "pki"), "OUT="+out, "CHROMIUM="+chromium, "SCENARIO="+scenario)
+			res, err := node.CombinedOutput()
+			t.Logf("node test.mjs:\n%s", res)
+			if err != nil {
+				t.Fatalf("browser test failed: %v", err)
+			}
+			if !strings.Contains(string(res), "ok: web client end to end") {
+				t.Fatal("browser test did not finish")
+			}
+		})
 	}
-	if !strings.Contains(string(res), "ok: web client end to end") {
-		t.Fatal("browser test did not finish")
+}
+
+// serve starts `brevduva serve --config cfg` until the test ends and returns its web URL.
+func serve(t *testing.T, ctx context.Context, bin, wasmDir, cfg string) string {
+	srv := exec.CommandContext(ctx, bin, "serve", "--config", cfg)
+	srv.Env = append(os.Environ(), "BREVDUVA_WASM_DIR="+wasmDir)
+	stdout, _ := srv.StdoutPipe()
+	logPath := filepath.Join(filepath.Dir(cfg), "serve.log")
+	logf, _ := os.Create(logPath)
+	srv.Stderr = logf
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		_ = srv.Process.Signal(os.Interrupt)
+		_ = srv.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("serve log (tail):\n%s", tail(string(b), 4000))
+		}
+	})
+	sc := bufio.NewScanner(stdout)
+	re := regexp.MustCompile(`^\s*web\s+(http://\S+?)/?$`)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return m[1]
+		}
+	}
+	t.Fatal("serve printed no web URL")
+	return ""
 }
 
 func tail(s string, n int) string {

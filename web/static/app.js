@@ -9,14 +9,14 @@ const T = {
     send:'Försegla och skicka', outbox:'Skickat', to:'Till', status:'Status', inbox:'Inkorg', mailbox:'Funktionsbrevlåda',
     lang:'English', langLabel:'Switch to English', signedIn:'Inloggad som', keyLoaded:'Nyckel laddad', validTo:'giltig till',
     noOrg:'Välj en mottagande organisation.', noKey:'Ladda organisationens nyckel innan du skickar.', sent:'Meddelandet är förseglat och skickat.',
-    confidential:'SEKRETESS', from:'Från', reply:'Svara', attachments:'Bilagor', empty:'Inga meddelanden.', replyTo:'Svar på',
+    confidential:'SEKRETESS', sealed:'Förseglat meddelande (öppnas med organisationens nyckel)', from:'Från', reply:'Svara', attachments:'Bilagor', empty:'Inga meddelanden.', replyTo:'Svar på',
     loginFailed:'Inloggningen misslyckades: kontrollera klient-id och hemlighet.', noFA:'Organisationen har inga funktionsadresser.',
     SUBMITTED:'Inskickat', WAITING_FOR_RECEIPT:'Väntar på kvittens', ACCEPTED:'Mottaget', REJECTED:'Avvisat', ERROR:'Fel', SENT:'Skickat',
     err: { 'key-mismatch':'Nyckeln hör inte till certifikatet. Välj organisationens rätta nyckel.', 'cert-expired':'Organisationens certifikat har gått ut eller är inte giltigt ännu.',
       'key-missing':'Filen innehåller ingen privat nyckel.', 'cert-missing':'Välj även organisationens certifikat (PEM).', 'key-encrypted':'Nyckeln är lösenordsskyddad. Exportera den utan lösenord (PKCS#8).',
       'key-unreadable':'Nyckeln kunde inte läsas.', 'no-encryption-cert':'Mottagaren har inget krypteringscertifikat i CertPub. Meddelandet kan inte förseglas till den mottagaren.',
       'recipient-cert-expired':'Mottagarens krypteringscertifikat har gått ut. Meddelandet kan inte förseglas; kontakta mottagaren.',
-      'smp-signature':'Mottagarens uppgifter i SMP kunde inte verifieras.', 'no-key':'Ladda organisationens nyckel först.', 'invalid':'Meddelandet är inte giltigt:' } },
+      'smp-signature':'Mottagarens uppgifter i SMP kunde inte verifieras.', 'no-signing-cert':'Avsändaren har inget signeringscertifikat i CertPub; meddelandet kan inte verifieras.', 'rejected':'Meddelandet kunde inte öppnas eller verifieras:', 'no-key':'Ladda organisationens nyckel först.', 'invalid':'Meddelandet är inte giltigt:' } },
   en: { tagline:'Secure digital communication', signin:'Sign in', clientId:'Client id', clientSecret:'Client secret', signinBtn:'Sign in',
     keyH:"Organisation's key", keyHelp:"Choose the organisation's O2O key and certificate (PEM). The key stays in the browser's memory and is never sent.",
     keyFile:'Key and certificate (PEM)', fromFA:'From function address', compose:'New message', orgSearch:'Recipient organisation (search)', fa:'Recipient function address',
@@ -24,14 +24,14 @@ const T = {
     send:'Seal and send', outbox:'Sent', to:'To', status:'Status', inbox:'Inbox', mailbox:'Function mailbox',
     lang:'Svenska', langLabel:'Byt till svenska', signedIn:'Signed in as', keyLoaded:'Key loaded', validTo:'valid to',
     noOrg:'Choose a recipient organisation.', noKey:"Load the organisation's key before sending.", sent:'The message was sealed and sent.',
-    confidential:'CONFIDENTIAL', from:'From', reply:'Reply', attachments:'Attachments', empty:'No messages.', replyTo:'Reply to',
+    confidential:'CONFIDENTIAL', sealed:"Sealed message (opened with the organisation's key)", from:'From', reply:'Reply', attachments:'Attachments', empty:'No messages.', replyTo:'Reply to',
     loginFailed:'Sign-in failed: check the client id and secret.', noFA:'The organisation has no function addresses.',
     SUBMITTED:'Submitted', WAITING_FOR_RECEIPT:'Waiting for receipt', ACCEPTED:'Accepted', REJECTED:'Rejected', ERROR:'Error', SENT:'Sent',
     err: { 'key-mismatch':"The key does not belong to the certificate. Choose the organisation's right key.", 'cert-expired':"The organisation's certificate has expired or is not yet valid.",
       'key-missing':'The file holds no private key.', 'cert-missing':"Choose the organisation's certificate (PEM) as well.", 'key-encrypted':'The key is password protected. Export it without a password (PKCS#8).',
       'key-unreadable':'The key could not be read.', 'no-encryption-cert':'The recipient has no encryption certificate in CertPub. The message cannot be sealed for that recipient.',
       'recipient-cert-expired':"The recipient's encryption certificate has expired. The message cannot be sealed; contact the recipient.",
-      'smp-signature':"The recipient's SMP data could not be verified.", 'no-key':"Load the organisation's key first.", 'invalid':'The message is not valid:' } },
+      'smp-signature':"The recipient's SMP data could not be verified.", 'no-signing-cert':'The sender publishes no CertPub signing certificate; the message cannot be verified.', 'rejected':'The message could not be opened or verified:', 'no-key':"Load the organisation's key first.", 'invalid':'The message is not valid:' } },
 };
 let lang = localStorage.getItem('brevduva.lang') || 'sv';
 const t = (k) => T[lang][k] ?? k;
@@ -48,7 +48,7 @@ function applyLang() {
   if (state.open) openMessage(...state.open);
 }
 function alertMsg(text, ok = false) { const a = $('#alert'); a.textContent = text; a.hidden = !text; a.classList.toggle('ok', ok); }
-function errText(e) { return (e && e.code && T[lang].err[e.code]) ? T[lang].err[e.code] + ' (' + e.code + ')' : (e.message || String(e)); }
+function errText(e) { return (e && e.code && T[lang].err[e.code]) ? T[lang].err[e.code] + (e.code === 'rejected' ? ' ' + e.message : '') + ' (' + e.code + ')' : (e.message || String(e)); }
 function renderWho() { if (state.tenant) $('#who').textContent = `${t('signedIn')} ${state.tenant.name} (${state.tenant.participant})`; }
 
 async function api(path, opts = {}) {
@@ -130,12 +130,12 @@ async function chooseOrg(org, fa) {
   $('#fa').focus();
 }
 
-async function recipientCert(participant) {
+async function recipientCert(participant, use) {
   const doc = 'busdox-docid-qns::urn:riv:infrastructure:messaging:MessageWithAttachments:3::messagePayload##3.0::tm-base-ext-sigenc';
   const u = state.config.smpPath + encodeURIComponent('iso6523-actorid-upis::' + participant) + '/services/' + encodeURIComponent(doc);
   const r = await fetch(u);
   if (!r.ok) { const e = new Error('SMP ' + r.status); e.code = 'no-encryption-cert'; throw e; }
-  return state.wasm.recipientCert(new Uint8Array(await r.arrayBuffer()), state.config.smpRootsPEM);
+  return state.wasm.recipientCert(new Uint8Array(await r.arrayBuffer()), state.config.smpRootsPEM, use);
 }
 
 const b64 = (u8) => { let s = ''; for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000)); return btoa(s); };
@@ -216,7 +216,7 @@ async function refreshInbox() {
       const a = m.attributes;
       const li = el('li', { tabIndex: 0, className: a.mailbox?.readDateTime ? '' : 'unread' });
       if (a.confidentiality) li.append(el('span', { className: 'conf', textContent: t('confidential') }));
-      li.append(`${a.label || '(—)'} — ${t('from')} ${a.sender}`);
+      li.append(`${a.label || (a.mailbox?.sealed ? t('sealed') : '(—)')} — ${t('from')} ${a.sender}`);
       const openIt = () => openMessage(fa, m.id);
       li.addEventListener('click', openIt); li.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') openIt(); });
       return li;
@@ -230,7 +230,9 @@ async function openMessage(fa, id) {
   state.open = [fa, id];
   try {
     const r = await api(`/sdk/mailboxes/${encodeURIComponent(fa)}/messages/${encodeURIComponent(id)}`);
-    const a = r.data.attributes, art = $('#reader');
+    let a = r.data.attributes;
+    const art = $('#reader');
+    if (a.mailbox?.sealed) a = await openSealed(fa, id, a);
     art.replaceChildren();
     const h = el('h3', {});
     if (a.confidentiality) h.append(el('span', { className: 'conf', textContent: t('confidential') }));
@@ -255,7 +257,23 @@ async function openMessage(fa, id) {
     art.append(btn);
     art.hidden = false; art.focus();
     api(`/sdk/mailboxes/${encodeURIComponent(fa)}/messages/${encodeURIComponent(id)}/read`, { method: 'POST' }).catch(() => {});
-  } catch (e) { alertMsg(e.message); }
+  } catch (e) { alertMsg(errText(e)); }
+}
+
+// End-to-end mode: the access point kept the sealed XHE; open it here with the loaded key,
+// verifying the signature against the sender's CertPub signing certificate.
+async function openSealed(fa, id, a) {
+  if (!state.key) { const e = new Error('no key'); e.code = 'no-key'; throw e; }
+  const r = await fetch(state.index.sdkApiBaseURL.replace(/^https?:\/\/[^/]+/, '') + `/sdk/mailboxes/${encodeURIComponent(fa)}/messages/${encodeURIComponent(id)}`,
+    { headers: { Authorization: 'Bearer ' + state.token, Accept: 'text/xml' } });
+  if (!r.ok) throw new Error('HTTP ' + r.status);
+  const sc = await recipientCert(a.sender, 'signing');
+  const o = state.wasm.open(new Uint8Array(await r.arrayBuffer()), sc.pem);
+  const m = JSON.parse(o.message);
+  return { ...a, label: m.Label, confidentiality: m.Confidentiality, conversationId: m.ConversationID, messageId: m.MessageID,
+    senderAttention: m.Sender?.Attention?.FunctionAddress ? { subOrganization: { extension: m.Sender.Attention.FunctionAddress } } : undefined,
+    recipientAttention: { referenceId: (m.Recipient?.Attention?.References || []).map((x) => ({ extension: x.ReferenceID.Extension })) },
+    digitalDocument: (m.Documents || []).map((d) => ({ contentTextBody: d.Texts || [], contentFiles: (d.Files || []).map((f) => ({ fileName: f.FileName, contentType: f.ContentType, content: f.Content })) })) };
 }
 
 async function startReply(a, fa) {

@@ -32,6 +32,40 @@ async function signIn(page, id, secret) {
 }
 const alertText = (page) => page.locator('#alert').innerText();
 
+// --- Scenario sealed-inbox: B runs in end-to-end mode, so its page opens the XHE itself.
+if (process.env.SCENARIO === 'sealed-inbox') {
+  const a = await browser.newPage();
+  await signIn(a, 'kommun-a', SECRET_A);
+  await a.getByLabel('Nyckel och certifikat (PEM)').setInputFiles([keyA, certA]);
+  await a.locator('#key-status').filter({ hasText: 'Nyckel laddad' }).waitFor();
+  await a.getByLabel('Mottagande organisation (sök)').fill('kommun b');
+  await a.locator('#org-results li', { hasText: 'Kommun B' }).first().click();
+  await a.getByLabel('Mottagarens funktionsadress').selectOption('registrator');
+  await a.getByLabel('Ärende').fill(subject);
+  await a.getByLabel('Meddelande', { exact: true }).fill(bodyText);
+  await a.getByLabel('Bilagor').setInputFiles(attPath);
+  await a.getByRole('button', { name: 'Försegla och skicka' }).click();
+  await a.locator('#alert.ok').waitFor();
+  const b = await browser.newPage();
+  await signIn(b, 'kommun-b', SECRET_B);
+  await b.getByLabel('Funktionsbrevlåda').selectOption('registrator');
+  const item = b.locator('#inbox li', { hasText: 'Förseglat meddelande' });
+  await item.waitFor({ timeout: 30000 });
+  await item.click();
+  await b.locator('#alert', { hasText: 'Ladda organisationens nyckel' }).waitFor();
+  await b.getByLabel('Nyckel och certifikat (PEM)').setInputFiles([keyB, join(PKI, 'org-b.cert.pem')]);
+  await b.locator('#key-status').filter({ hasText: 'Nyckel laddad' }).waitFor();
+  await item.click();
+  await b.locator('#reader pre', { hasText: bodyText }).waitFor();
+  assert.match(await b.locator('#reader h3').innerText(), new RegExp(subject));
+  const [dl] = await Promise.all([b.waitForEvent('download'), b.locator('#reader a', { hasText: 'underlag.pdf' }).click()]);
+  assert.ok(readFileSync(await dl.path()).equals(attachment), 'downloaded attachment equals the original');
+  await shot(b, '10-sealed-inbox-opened-in-browser');
+  await browser.close();
+  console.log('ok: web client end to end (sealed inbox opened in the browser)');
+  process.exit(0);
+}
+
 // --- Tenant A composes and sends, and the test records every request body.
 const a = await browser.newPage();
 const uploads = [];
