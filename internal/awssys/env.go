@@ -40,6 +40,10 @@ const (
 	EnvOAuthIssuer       = "BREVDUVA_OAUTH_ISSUER"
 	EnvOAuthPublicKey    = "BREVDUVA_OAUTH_PUBLIC_KEY"
 	EnvSDKAPIBasePath    = "BREVDUVA_SDK_API_BASE_PATH"
+	EnvSMPBaseURL        = "BREVDUVA_SMP_BASE_URL"
+	EnvSMPKey            = "BREVDUVA_SMP_KEY"
+	EnvSMPCert           = "BREVDUVA_SMP_CERT"
+	EnvSMPAdminToken     = "BREVDUVA_SMP_ADMIN_TOKEN"
 	EnvLogLevel          = "BREVDUVA_LOG_LEVEL"
 
 	// Endpoint overrides for local API servers (emulators); unset in AWS.
