@@ -77,6 +77,10 @@ await shot(a, '01-signed-in');
 await a.getByLabel('Nyckel och certifikat (PEM)').setInputFiles([keyB, certA]);
 await a.locator('#alert').filter({ hasText: 'Nyckeln hör inte till certifikatet' }).waitFor();
 await shot(a, '02-wrong-key');
+// An expired certificate of one's own (the test bed's expired O2O key pair).
+await a.getByLabel('Nyckel och certifikat (PEM)').setInputFiles([join(PKI, 'org-expired.key.pem'), join(PKI, 'org-expired.cert.pem')]);
+await a.locator('#alert').filter({ hasText: 'Organisationens certifikat har gått ut' }).waitFor();
+await shot(a, '02b-own-cert-expired');
 await a.getByLabel('Nyckel och certifikat (PEM)').setInputFiles([keyA, certA]);
 await a.locator('#key-status').filter({ hasText: 'Nyckel laddad' }).waitFor();
 
