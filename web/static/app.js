@@ -4,7 +4,7 @@ import { load } from './brevduva.js';
 const T = {
   sv: { tagline:'Säker digital kommunikation', signin:'Logga in', clientId:'Klient-id', clientSecret:'Klienthemlighet', signinBtn:'Logga in',
     keyH:'Organisationens nyckel', keyHelp:'Välj organisationens O2O-nyckel och certifikat (PEM). Nyckeln stannar i webbläsarens minne och skickas aldrig.',
-    keyFile:'Nyckel och certifikat (PEM)', fromFA:'Från funktionsadress', compose:'Nytt meddelande', orgSearch:'Mottagande organisation (sök)', fa:'Mottagarens funktionsadress',
+    keyFile:'Nyckel och certifikat (PEM)', fromFA:'Från funktionsadress', compose:'Nytt meddelande', preview:'Förhandsvisning', mdHelp:'Markdown: # rubrik, **fet**, *kursiv*, - punktlista, 1. numrerad lista.', orgSearch:'Mottagande organisation (sök)', fa:'Mottagarens funktionsadress',
     subject:'Ärende', ref:'Diarienummer (valfritt)', refShort:'Diarienummer', body:'Meddelande', conf:'Innehåller sekretess', files:'Bilagor', pSeal:'Försegling', pUp:'Uppladdning',
     send:'Försegla och skicka', outbox:'Skickat', to:'Till', status:'Status', inbox:'Inkorg', mailbox:'Funktionsbrevlåda',
     lang:'English', langLabel:'Switch to English', signedIn:'Inloggad som', keyLoaded:'Nyckel laddad', validTo:'giltig till',
@@ -19,7 +19,7 @@ const T = {
       'smp-signature':'Mottagarens uppgifter i SMP kunde inte verifieras.', 'no-signing-cert':'Avsändaren har inget signeringscertifikat i CertPub; meddelandet kan inte verifieras.', 'rejected':'Meddelandet kunde inte öppnas eller verifieras:', 'no-key':'Ladda organisationens nyckel först.', 'invalid':'Meddelandet är inte giltigt:' } },
   en: { tagline:'Secure digital communication', signin:'Sign in', clientId:'Client id', clientSecret:'Client secret', signinBtn:'Sign in',
     keyH:"Organisation's key", keyHelp:"Choose the organisation's O2O key and certificate (PEM). The key stays in the browser's memory and is never sent.",
-    keyFile:'Key and certificate (PEM)', fromFA:'From function address', compose:'New message', orgSearch:'Recipient organisation (search)', fa:'Recipient function address',
+    keyFile:'Key and certificate (PEM)', fromFA:'From function address', compose:'New message', preview:'Preview', mdHelp:'Markdown: # heading, **bold**, *italic*, - bullet list, 1. numbered list.', orgSearch:'Recipient organisation (search)', fa:'Recipient function address',
     subject:'Subject', ref:'Reference (case) number, optional', refShort:'Reference number', body:'Message', conf:'Confidential content', files:'Attachments', pSeal:'Sealing', pUp:'Upload',
     send:'Seal and send', outbox:'Sent', to:'To', status:'Status', inbox:'Inbox', mailbox:'Function mailbox',
     lang:'Svenska', langLabel:'Byt till svenska', signedIn:'Signed in as', keyLoaded:'Key loaded', validTo:'valid to',
@@ -240,7 +240,7 @@ async function openMessage(fa, id) {
     art.append(h, el('p', { textContent: `${t('from')}: ${a.sender}${a.senderAttention?.subOrganization ? ' / ' + a.senderAttention.subOrganization.extension : ''}` }));
     for (const ref of a.recipientAttention?.referenceId || []) art.append(el('p', { textContent: `${t('refShort')}: ${ref.extension}` }));
     for (const d of a.digitalDocument || []) {
-      for (const tx of d.contentTextBody || []) art.append(el('pre', { textContent: tx }));
+      for (const tx of d.contentTextBody || []) { const div = el('div', { className: 'md' }); div.append(markdown(tx)); art.append(div); }
       if (d.contentFiles?.length) {
         art.append(el('h4', { textContent: t('attachments') }));
         const ul = el('ul');
@@ -286,5 +286,35 @@ async function startReply(a, fa) {
   const note = $('#reply-note'); note.textContent = `${t('replyTo')} ${a.messageId}`; note.hidden = false;
   $('#body').focus();
 }
+
+// Preview of the Markdown subset: headings, paragraphs, bullet and numbered lists, bold and
+// italic. Built with DOM nodes only (never innerHTML), so the text cannot inject markup.
+function inline(text) {
+  const out = []; const re = /(\*\*[^*]+\*\*|\*[^*]+\*)/g; let last = 0, m;
+  while ((m = re.exec(text))) {
+    if (m.index > last) out.push(text.slice(last, m.index));
+    out.push(m[0].startsWith('**') ? el('strong', { textContent: m[0].slice(2, -2) }) : el('em', { textContent: m[0].slice(1, -1) }));
+    last = re.lastIndex;
+  }
+  out.push(text.slice(last)); return out;
+}
+function markdown(src) {
+  const root = document.createDocumentFragment(); let list = null, para = null;
+  for (const line of src.split(/\r?\n/)) {
+    let m;
+    if (!line.trim()) { list = para = null; continue; }
+    if ((m = /^(#{1,3})\s+(.*)$/.exec(line))) { list = para = null; root.append(el('h' + (m[1].length + 3), {}, ...inline(m[2]))); continue; }
+    if ((m = /^\s*(?:([-*])|(\d+)\.)\s+(.*)$/.exec(line))) {
+      const tag = m[1] ? 'ul' : 'ol';
+      if (!list || list.tagName.toLowerCase() !== tag) { list = el(tag); root.append(list); }
+      para = null; list.append(el('li', {}, ...inline(m[3]))); continue;
+    }
+    list = null;
+    if (!para) { para = el('p'); root.append(para); } else para.append(el('br'));
+    para.append(...inline(line));
+  }
+  return root;
+}
+$('#body').addEventListener('input', () => $('#preview').replaceChildren(markdown($('#body').value)));
 
 applyLang();
