@@ -31,7 +31,10 @@ func TestBrowser(t *testing.T) {
 	}
 	_, errC := os.Stat(chromium)
 	_, errN := exec.LookPath("node")
-	_, errM := os.Stat("testdata/e2e/node_modules/playwright-core")
+	_, errM := os.Stat("testdata/e2e/node_modules/axe-core")
+	if errM == nil {
+		_, errM = os.Stat("testdata/e2e/node_modules/playwright-core")
+	}
 	if errC != nil || errN != nil || errM != nil {
 		if os.Getenv("BREVDUVA_REQUIRE_BROWSER") == "1" {
 			t.Fatalf("browser test needs chromium, node and playwright-core: %v %v %v", errC, errN, errM)

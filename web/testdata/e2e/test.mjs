@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateEncrypt, constants } from 'node:crypto';
+import { createRequire } from 'node:module';
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 import assert from 'node:assert/strict';
 
 const { BASE, SECRET_A, SECRET_B, PKI, OUT } = process.env;
@@ -158,6 +160,13 @@ const [dl] = await Promise.all([b.waitForEvent('download'), b.locator('#reader a
 const got = readFileSync(await dl.path());
 assert.ok(got.equals(attachment), 'downloaded attachment equals the original');
 await shot(b, '07-inbox-b');
+
+// Accessibility: axe-core (WCAG 2.1 A/AA rules, contrast included) finds nothing serious.
+await b.addScriptTag({ content: axeSource });
+const axe = await b.evaluate(async () => (await globalThis.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })).violations
+  .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help })));
+console.log('axe violations: ' + JSON.stringify(axe));
+assert.deepEqual(axe.filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], 'no serious accessibility violations');
 
 // English switch.
 await b.getByRole('button', { name: 'Switch to English' }).click();
