@@ -26,8 +26,11 @@ const (
 	defaultGrace           = 2 * time.Minute
 	defaultPoll            = time.Second
 	defaultWorkers         = 2
-	// graceDelay is the Nack delay of a work item whose record is not written yet.
-	graceDelay = 5 * time.Second
+	// graceDelay caps the Nack delay of a work item whose record is not written yet; the
+	// delay starts at minGraceDelay and grows with the item's age, so that the common case
+	// (the writer is a few milliseconds from PutInbound/CreateOutbound) costs no latency.
+	graceDelay    = 5 * time.Second
+	minGraceDelay = 20 * time.Millisecond
 	// errorDelay is the Nack delay after a store or lookup failure.
 	errorDelay = 10 * time.Second
 	// maxWireID caps the MessageIds the engine accepts: queue item ids add a prefix.
@@ -381,8 +384,8 @@ func (e *Engine) runOnce(ctx context.Context, tid string) (bool, error) {
 // not written the record yet, or died before writing it (package doc, the send path).
 func (e *Engine) orphan(ctx context.Context, t *tenant, l Lease) outcome {
 	enq, err := time.Parse(time.RFC3339Nano, string(l.Item.Body))
-	if err == nil && e.now().Sub(enq) < e.o.Grace {
-		return retryIn(graceDelay)
+	if age := e.now().Sub(enq); err == nil && age < e.o.Grace {
+		return retryIn(min(graceDelay, max(minGraceDelay, age)))
 	}
 	e.log.WarnContext(ctx, "work item without a record dropped", "tenant", t.cfg.ID, "item", l.Item.ID)
 	return done

@@ -34,6 +34,29 @@ func legFor(u *ebms.UserMessage) (pmode.Leg, error) {
 	return pmode.Leg{}, ebms.NewError(ebms.ProcessingModeMismatch, "no leg for this service and action", nil)
 }
 
+// isTestMessage reports whether u is on the ebMS test service and action (ebMS 3.0 Core
+// §5.2.2.9: a test message; eDelivery AS4 1.15 and AS4_CP_TA16/TA17: answered like any
+// message, never delivered).
+func isTestMessage(u *ebms.UserMessage) bool {
+	return u != nil && u.Collaboration.Service.Value == ebms.TestService && u.Collaboration.Action == ebms.TestAction
+}
+
+// testReceipt answers a verified test message with a signed receipt and keeps nothing:
+// it is not stored, not registered as a duplicate and never delivered (AS4_CP_TA16/TA17).
+// It must still be addressed to this access point.
+func (e *Engine) testReceipt(ctx context.Context, t *tenant, v *as4.Verified) (AS4Response, error) {
+	um := v.Messaging.UserMessage
+	if um.To.ID != t.cfg.APPartyID {
+		return e.errorResponse(ctx, t, um.Info.MessageID, ebms.NewError(ebms.ProcessingModeMismatch, "To/PartyId is not this access point", nil))
+	}
+	receipt, err := t.signals.Receipt(v)
+	if err != nil {
+		return AS4Response{}, fmt.Errorf("msh: receive test message %s: receipt: %w", um.Info.MessageID, err)
+	}
+	e.log.InfoContext(ctx, "test message answered, not delivered", "tenant", t.cfg.ID, "messageId", um.Info.MessageID, "fromAP", um.From.ID)
+	return AS4Response{Status: statusOK, ContentType: as4.SignalContentType, Body: receipt}, nil
+}
+
 // receive follows the receive-path ordering of the package doc: verify, register the
 // MessageId, store the payload, enqueue the delivery, PutInbound with the receipt, and
 // only then answer with the receipt (AS4 Profile §5.1.8; eDelivery AS4 1.15 reception
@@ -46,6 +69,9 @@ func (e *Engine) receive(ctx context.Context, tid string, contentType string, bo
 	u := &as4.Unpacker{
 		Profile: t.profile,
 		Select: func(unverified *ebms.Messaging) (pmode.Profile, error) {
+			if isTestMessage(unverified.UserMessage) {
+				return t.profile, nil
+			}
 			if _, err := legFor(unverified.UserMessage); err != nil {
 				return pmode.Profile{}, err
 			}
@@ -63,6 +89,9 @@ func (e *Engine) receive(ctx context.Context, tid string, contentType string, bo
 	}
 	um := v.Messaging.UserMessage
 	id := um.Info.MessageID
+	if isTestMessage(um) {
+		return e.testReceipt(ctx, t, v)
+	}
 	leg, err := legFor(um)
 	if err == nil {
 		err = leg.Check(um)
