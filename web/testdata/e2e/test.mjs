@@ -128,7 +128,19 @@ await a.locator('#outbox tbody tr', { hasText: subject }).locator('.st-ACCEPTED'
 console.log(`sent → ACCEPTED in ${Date.now() - t0} ms`);
 await shot(a, '06-outbox-accepted');
 
+// A recipient whose access point is not trusted: the outbox says so, with the reason (the
+// engine retries first, SCHEDULED_FOR_RESEND, then MESSAGE_EXCHANGE_ERROR after its window).
+await chooseRecipient('fel AS4', 'fel AS4');
+await a.getByLabel('Ärende').fill('Till fel AP'); await a.getByLabel('Meddelande', { exact: true }).fill('x');
+await a.getByRole('button', { name: 'Försegla och skicka' }).click();
+await a.locator('#alert.ok').waitFor();
+const bad = a.locator('#outbox tbody tr', { hasText: 'Till fel AP' }).locator('.st-SCHEDULED_FOR_RESEND, .st-MESSAGE_EXCHANGE_ERROR, .st-ERROR, .st-REJECTED', { hasText: ' — ' });
+await bad.waitFor({ timeout: 30000 });
+console.log('failed delivery shown as: ' + await bad.innerText());
+await shot(a, '06b-outbox-error');
+
 // The server never saw the plaintext.
+
 const send = uploads.filter((u) => u.url.includes('/sdk/messages') );
 assert.ok(send.length >= 1, 'a sendMessage upload was captured');
 for (const u of uploads) {
