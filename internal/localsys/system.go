@@ -467,6 +467,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	}
 	mux.Handle(web.Prefix, webHandler)
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Accept")
 		if strings.Contains(r.Header.Get("Accept"), "text/html") {
 			web.ServeIndex(w, r)
 			return
