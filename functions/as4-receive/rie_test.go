@@ -177,32 +177,9 @@ func TestRIEEndToEnd(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 
-	// The emulator, on a free loopback port.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, boot)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("emulator and function output:\n%s", logs.String())
-		}
-	})
-	url := "http://" + addr + "/2015-03-31/functions/function/invocations"
+	// The emulator, on free loopback ports.
+	url, start := startRIE(t, rie, boot, env)
+
 	hc := &http.Client{Timeout: 30 * time.Second}
 	invoke := func(body []byte, ct string) (events.APIGatewayV2HTTPResponse, time.Duration) {
 		t.Helper()
@@ -229,18 +206,7 @@ func TestRIEEndToEnd(t *testing.T) {
 		}
 		return out, d
 	}
-	// Wait for the emulator's port, then the first (cold) invocation.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("emulator did not listen: %s", logs.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	// The first (cold) invocation.
 	first, firstD := invoke(msgs[0].Body, msgs[0].ContentType)
 	cold := time.Since(start)
 	if first.StatusCode != 200 || !strings.Contains(first.Body, "Receipt") || strings.Contains(first.Body, "SignalMessage><eb:Error") {
@@ -295,6 +261,41 @@ func TestRIEEndToEnd(t *testing.T) {
 	var tooBig events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(b, &tooBig); err != nil || tooBig.StatusCode != 413 || !strings.Contains(tooBig.Body, "EBMS:0004") {
 		t.Fatalf("oversized: HTTP %d %.300s", resp.StatusCode, b)
+	}
+
+	// as4-send under the emulator too: the SQS fixture (a signal for this tenant, a
+	// non-signal, another tenant's, a backstop signal) on a fresh, empty table.
+	table2 := awstest.Name("brevduva-lambda")
+	if _, err := ddb.CreateTable(ctx, dynamo.CreateTableInput(table2)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ddb.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table2)})
+	})
+	env[awssys.EnvTable] = table2
+	sendBoot := filepath.Join(dir, "send", "bootstrap")
+	build = exec.Command("go", "build", "-tags", "lambda.norpc", "-o", sendBoot, "../as4-send")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build as4-send: %v\n%s", err, out)
+	}
+	sendURL, _ := startRIE(t, rie, sendBoot, env)
+	ev, err := os.ReadFile("../as4-send/testdata/sqs-signals.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev = bytes.ReplaceAll(ev, []byte(`\"tenant\":\"kommun-a\"`), []byte(`\"tenant\":\"`+tb.ID+`\"`))
+	resp, err = hc.Post(sendURL, "application/json", bytes.NewReader(ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var batch events.SQSEventResponse
+	if err := json.Unmarshal(b, &batch); err != nil || len(batch.BatchItemFailures) != 2 ||
+		batch.BatchItemFailures[0].ItemIdentifier != "9d0c7e5b-2a1f-4c3d-8e6f-1a2b3c4d5e02" ||
+		batch.BatchItemFailures[1].ItemIdentifier != "e4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a703" {
+		t.Fatalf("as4-send: HTTP %d %.500s", resp.StatusCode, b)
 	}
 
 	slices.Sort(warm)
@@ -354,4 +355,52 @@ func (c *counter) proxy(t *testing.T, target string) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// startRIE runs boot under the emulator with env, its invoke API and its runtime API
+// (default 127.0.0.1:9001, which parallel runs would share) on free loopback ports, and
+// returns the invocation URL once the port listens, and when the process started.
+func startRIE(t *testing.T, rie, boot string, env map[string]string) (string, time.Time) {
+	t.Helper()
+	addr, runtimeAddr := freeAddr(t), freeAddr(t)
+	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", runtimeAddr, boot)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Dir(boot)}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s under the emulator:\n%s", filepath.Base(filepath.Dir(boot)), logs.String())
+		}
+	})
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("emulator did not listen: %s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return "http://" + addr + "/2015-03-31/functions/function/invocations", start
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
