@@ -326,7 +326,6 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	mailbox := local.NewMailbox(s.db)
 	profile := pmode.EDelivery115()
 	var clients []oauth.Client
-	apiSvc := &api{engines: s.engines, tenants: map[string]Tenant{}}
 	as4Handlers := map[string]http.Handler{}
 	for _, t := range cfg.Tenants {
 		tk, err := loadTenant(t, env)
@@ -360,7 +359,6 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 			return nil, fmt.Errorf("localsys: tenant %s: %w", t.ID, err)
 		}
 		s.engines[t.ID] = eng
-		apiSvc.tenants[t.ID] = t
 		id := t.ID
 		h, err := httpx.NewAS4Handler(httpx.AS4Options{MaxBytes: profile.MaxMessageBytes, Logger: log.With("tenant", id),
 			Receive: func(ctx context.Context, ct string, body io.Reader) (httpx.Response, error) {
@@ -426,7 +424,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("localsys: %w", err)
 	}
-	apiHandler, err := sdkapi.NewHandler(sdkapi.Options{Service: apiSvc, Auth: oauthSrv.Verifier(), BasePath: PathSDKAPI, Now: time.Now, Logger: log})
+	apiHandler, err := sdkapi.NewHandler(sdkapi.Options{Service: sdkapi.NewEngineService(s.engines), Auth: oauthSrv.Verifier(), BasePath: PathSDKAPI, Now: time.Now, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("localsys: %w", err)
 	}

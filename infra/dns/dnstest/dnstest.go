@@ -31,14 +31,9 @@ type Server struct {
 
 // Start listens on 127.0.0.1 on a free port (UDP and TCP) and serves until Close.
 func Start() (*Server, error) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pc, ln, err := listenPair()
 	if err != nil {
-		return nil, fmt.Errorf("dnstest: listen udp: %w", err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
-		return nil, fmt.Errorf("dnstest: listen tcp: %w", err)
+		return nil, err
 	}
 	s := &Server{Addr: pc.LocalAddr().String(), records: map[string][]mdns.RR{}}
 	var wg sync.WaitGroup
@@ -150,4 +145,24 @@ func (s *Server) ServeDNS(w mdns.ResponseWriter, req *mdns.Msg) {
 		m.Truncate(size) // sets TC, so the client retries over TCP
 	}
 	_ = w.WriteMsg(m)
+}
+
+// listenPair opens UDP and TCP listeners on the same free 127.0.0.1 port. The kernel picks
+// the UDP port; its TCP twin may belong to another process (tests of other packages run
+// in parallel), so a few fresh ports are tried before giving up.
+func listenPair() (net.PacketConn, net.Listener, error) {
+	var last error
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, fmt.Errorf("dnstest: listen udp: %w", err)
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
+		last = err
+	}
+	return nil, nil, fmt.Errorf("dnstest: listen tcp: %w", last)
 }

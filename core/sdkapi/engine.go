@@ -1,4 +1,4 @@
-package localsys
+package sdkapi
 
 import (
 	"context"
@@ -7,22 +7,31 @@ import (
 
 	"github.com/brevduva/brevduva/core/discovery"
 	"github.com/brevduva/brevduva/core/msh"
-	"github.com/brevduva/brevduva/core/sdkapi"
 )
 
-// api adapts the per-tenant engines to sdkapi.Service. Each tenant has its own engine
-// (its own mutual TLS client certificate); a tenant id selects it and nothing else.
-type api struct {
-	engines map[string]*msh.Engine
-	tenants map[string]Tenant
+// NewEngineService adapts access point engines (core/msh) to Service: engines maps a
+// tenant id to the engine that serves it (one engine may serve several tenants, or each
+// tenant may have its own, e.g. for its own mutual TLS client certificate). A tenant id
+// selects its engine and nothing else; the tenant's participant and function addresses
+// come from the engine's TenantConfig.
+func NewEngineService(engines map[string]*msh.Engine) Service {
+	m := make(map[string]*msh.Engine, len(engines))
+	for k, v := range engines {
+		m[k] = v
+	}
+	return &engineService{engines: m}
 }
 
-var _ sdkapi.Service = (*api)(nil)
+type engineService struct {
+	engines map[string]*msh.Engine
+}
 
-func (a *api) engine(tenant string) (*msh.Engine, error) {
+var _ Service = (*engineService)(nil)
+
+func (a *engineService) engine(tenant string) (*msh.Engine, error) {
 	e, ok := a.engines[tenant]
 	if !ok {
-		return nil, fmt.Errorf("localsys: tenant %q: %w", tenant, sdkapi.ErrNotFound)
+		return nil, fmt.Errorf("sdkapi: tenant %q: %w", tenant, ErrNotFound)
 	}
 	return e, nil
 }
@@ -32,51 +41,64 @@ func mapErr(err error) error {
 	var to error
 	switch {
 	case errors.Is(err, msh.ErrNotFound), errors.Is(err, msh.ErrUnknownTenant):
-		to = sdkapi.ErrNotFound
+		to = ErrNotFound
 	case errors.Is(err, msh.ErrDuplicate):
-		to = sdkapi.ErrDuplicate
+		to = ErrDuplicate
 	case errors.Is(err, msh.ErrNotDeletable), errors.Is(err, msh.ErrConflict):
-		to = sdkapi.ErrNotDeletable
+		to = ErrNotDeletable
 	case errors.Is(err, discovery.ErrUntrusted), errors.Is(err, discovery.ErrBadSignature):
-		to = sdkapi.ErrRecipientUntrusted
+		to = ErrRecipientUntrusted
 	case errors.Is(err, msh.ErrRecipientNotFound), errors.Is(err, discovery.ErrNotFound), errors.Is(err, discovery.ErrNoEndpoint):
-		to = sdkapi.ErrRecipientNotFound
+		to = ErrRecipientNotFound
 	case errors.Is(err, msh.ErrInvalid):
-		to = sdkapi.ErrInvalid
+		to = ErrInvalid
 	case errors.Is(err, msh.ErrNotImplemented):
-		to = sdkapi.ErrNotSupported
+		to = ErrNotSupported
 	default:
 		return err
 	}
 	return fmt.Errorf("%w: %w", to, err)
 }
 
-func (a *api) Participant(_ context.Context, tenant string) (string, error) {
-	t, ok := a.tenants[tenant]
-	if !ok {
-		return "", fmt.Errorf("localsys: tenant %q: %w", tenant, sdkapi.ErrNotFound)
+func (a *engineService) Participant(_ context.Context, tenant string) (string, error) {
+	t, err := a.config(tenant)
+	if err != nil {
+		return "", err
 	}
 	return t.Participant, nil
 }
 
-func (a *api) Send(ctx context.Context, tenant string, s sdkapi.Submission) (sdkapi.Sent, error) {
+// config is the tenant's configuration as its engine holds it.
+func (a *engineService) config(tenant string) (msh.TenantConfig, error) {
 	e, err := a.engine(tenant)
 	if err != nil {
-		return sdkapi.Sent{}, err
+		return msh.TenantConfig{}, err
+	}
+	t, err := e.Tenant(tenant)
+	if err != nil {
+		return msh.TenantConfig{}, mapErr(err)
+	}
+	return t, nil
+}
+
+func (a *engineService) Send(ctx context.Context, tenant string, s Submission) (Sent, error) {
+	e, err := a.engine(tenant)
+	if err != nil {
+		return Sent{}, err
 	}
 	o, err := e.Submit(ctx, tenant, msh.Submission{XHE: s.XHE, Message: s.Message})
 	if err != nil {
-		return sdkapi.Sent{}, mapErr(err)
+		return Sent{}, mapErr(err)
 	}
 	return sent(o), nil
 }
 
-func sent(o *msh.Outbound) sdkapi.Sent {
-	s := sdkapi.Sent{MessageID: o.MessageID, ConversationID: o.ConversationID, RefToMessageID: o.RefToMessageID,
+func sent(o *msh.Outbound) Sent {
+	s := Sent{MessageID: o.MessageID, ConversationID: o.ConversationID, RefToMessageID: o.RefToMessageID,
 		Sender: o.Sender, Recipient: o.Recipient, FunctionAddress: o.FunctionAddress, Label: o.Label,
 		Status: string(o.State), CreatedAt: o.CreatedAt}
 	for _, ev := range o.History {
-		s.Events = append(s.Events, sdkapi.SentEvent{Status: string(ev.State), At: ev.At, Reason: ev.Reason})
+		s.Events = append(s.Events, SentEvent{Status: string(ev.State), At: ev.At, Reason: ev.Reason})
 	}
 	// The latest event carries the outcome with its detail (kvittens detail code or a
 	// short failure description).
@@ -97,28 +119,28 @@ func reason(o *msh.Outbound) string {
 	return o.Reason + " " + o.Detail
 }
 
-func (a *api) Sent(ctx context.Context, tenant, id string) (sdkapi.Sent, error) {
+func (a *engineService) Sent(ctx context.Context, tenant, id string) (Sent, error) {
 	e, err := a.engine(tenant)
 	if err != nil {
-		return sdkapi.Sent{}, err
+		return Sent{}, err
 	}
 	o, err := e.Outbound(ctx, tenant, id)
 	if err != nil {
-		return sdkapi.Sent{}, mapErr(err)
+		return Sent{}, mapErr(err)
 	}
 	return sent(o), nil
 }
 
-func (a *api) ListSent(ctx context.Context, tenant string, f sdkapi.Filter) (sdkapi.SentPage, error) {
+func (a *engineService) ListSent(ctx context.Context, tenant string, f Filter) (SentPage, error) {
 	e, err := a.engine(tenant)
 	if err != nil {
-		return sdkapi.SentPage{}, err
+		return SentPage{}, err
 	}
 	l, err := e.ListOutbound(ctx, tenant, msh.OutboundFilter{State: msh.State(f.Status), Cursor: f.Cursor, Limit: f.Limit})
 	if err != nil {
-		return sdkapi.SentPage{}, mapErr(err)
+		return SentPage{}, mapErr(err)
 	}
-	p := sdkapi.SentPage{Next: l.Next}
+	p := SentPage{Next: l.Next}
 	for _, o := range l.Items {
 		// The engine filters by state; the function address is filtered on the page
 		// (a page may come back shorter than its limit).
@@ -130,7 +152,7 @@ func (a *api) ListSent(ctx context.Context, tenant string, f sdkapi.Filter) (sdk
 	return p, nil
 }
 
-func (a *api) DeleteSent(ctx context.Context, tenant, id string) error {
+func (a *engineService) DeleteSent(ctx context.Context, tenant, id string) error {
 	e, err := a.engine(tenant)
 	if err != nil {
 		return err
@@ -138,61 +160,65 @@ func (a *api) DeleteSent(ctx context.Context, tenant, id string) error {
 	return mapErr(e.DeleteOutbound(ctx, tenant, id))
 }
 
-func mail(m *msh.Mail) sdkapi.Mail {
-	return sdkapi.Mail{MessageID: m.MessageID, FunctionAddress: m.FunctionAddress, ConversationID: m.ConversationID,
+func mail(m *msh.Mail) Mail {
+	return Mail{MessageID: m.MessageID, FunctionAddress: m.FunctionAddress, ConversationID: m.ConversationID,
 		Sender: m.Sender, Recipient: m.Recipient, Label: m.Label, Confidential: m.Confidential, Sealed: m.Sealed,
 		ContentType: m.ContentType, DeliveredAt: m.DeliveredAt, ReadAt: m.ReadAt, Body: m.Body}
 }
 
 // mailbox checks that address is one of the tenant's function addresses.
-func (a *api) mailbox(tenant, address string) error {
-	for _, fa := range a.tenants[tenant].FunctionAddresses {
-		if fa.ID == address {
+func (a *engineService) mailbox(tenant, address string) error {
+	t, err := a.config(tenant)
+	if err != nil {
+		return err
+	}
+	for _, fa := range t.FunctionAddresses {
+		if fa == address {
 			return nil
 		}
 	}
-	return fmt.Errorf("localsys: tenant %s has no function address %q: %w", tenant, address, sdkapi.ErrNotFound)
+	return fmt.Errorf("sdkapi: tenant %s has no function address %q: %w", tenant, address, ErrNotFound)
 }
 
-func (a *api) ListMail(ctx context.Context, tenant, address, cursor string, limit int) (sdkapi.MailPage, error) {
+func (a *engineService) ListMail(ctx context.Context, tenant, address, cursor string, limit int) (MailPage, error) {
 	e, err := a.engine(tenant)
 	if err != nil {
-		return sdkapi.MailPage{}, err
+		return MailPage{}, err
 	}
 	if err := a.mailbox(tenant, address); err != nil {
-		return sdkapi.MailPage{}, err
+		return MailPage{}, err
 	}
 	l, err := e.ListMail(ctx, tenant, address, msh.MailFilter{Cursor: cursor, Limit: limit})
 	if err != nil {
-		return sdkapi.MailPage{}, mapErr(err)
+		return MailPage{}, mapErr(err)
 	}
-	p := sdkapi.MailPage{Next: l.Next}
+	p := MailPage{Next: l.Next}
 	for _, m := range l.Items {
 		p.Items = append(p.Items, mail(m))
 	}
 	return p, nil
 }
 
-func (a *api) GetMail(ctx context.Context, tenant, address, id string) (sdkapi.Mail, error) {
+func (a *engineService) GetMail(ctx context.Context, tenant, address, id string) (Mail, error) {
 	e, err := a.engine(tenant)
 	if err != nil {
-		return sdkapi.Mail{}, err
+		return Mail{}, err
 	}
 	m, err := e.GetMail(ctx, tenant, address, id)
 	if err != nil {
-		return sdkapi.Mail{}, mapErr(err)
+		return Mail{}, mapErr(err)
 	}
 	return mail(m), nil
 }
 
-func (a *api) MarkRead(ctx context.Context, tenant, address, id string) (sdkapi.Mail, error) {
+func (a *engineService) MarkRead(ctx context.Context, tenant, address, id string) (Mail, error) {
 	e, err := a.engine(tenant)
 	if err != nil {
-		return sdkapi.Mail{}, err
+		return Mail{}, err
 	}
 	m, err := e.MarkRead(ctx, tenant, address, id)
 	if err != nil {
-		return sdkapi.Mail{}, mapErr(err)
+		return Mail{}, mapErr(err)
 	}
 	return mail(m), nil
 }
