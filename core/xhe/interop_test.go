@@ -5,56 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/brevduva/brevduva/core/kvittens"
 	"github.com/brevduva/brevduva/internal/extool"
 )
-
-// saxonFailedAsserts runs DIGG's compiled schematron (an XSLT producing SVRL) with Saxon-HE
-// over every file in files (name → content), in one JVM, and returns the sorted ids of
-// the failed-asserts per file.
-func saxonFailedAsserts(t *testing.T, xslt string, files map[string][]byte) map[string][]string {
-	t.Helper()
-	java := extool.Need(t, "java")
-	jar := extool.NeedJar(t, "Saxon-HE.jar")
-	in, out := t.TempDir(), t.TempDir()
-	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(in, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	xsl, err := filepath.Abs(xslt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(java, "-cp", jar, "net.sf.saxon.Transform", "-s:"+in, "-o:"+out, "-xsl:"+xsl)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("saxon: %v\n%s", err, b)
-	}
-	re := regexp.MustCompile(`(?s)<svrl:failed-assert[^>]*?\sid="([^"]*)"`)
-	res := map[string][]string{}
-	for name := range files {
-		b, err := os.ReadFile(filepath.Join(out, name))
-		if err != nil {
-			t.Fatalf("saxon output for %s: %v", name, err)
-		}
-		ids := map[string]bool{}
-		for _, m := range re.FindAllSubmatch(b, -1) {
-			ids[string(m[1])] = true
-		}
-		var l []string
-		for id := range ids {
-			l = append(l, id)
-		}
-		sort.Strings(l)
-		res[name] = l
-	}
-	return res
-}
 
 // TestSchematronInterop runs DIGG-XHE-Business-Rules.xslt (as DIGG ships it) with Saxon-HE
 // on DIGG's XHEs, on an XHE this package builds and on every negative mutation of
@@ -81,7 +37,7 @@ func TestSchematronInterop(t *testing.T) {
 			want[name] = m.digg
 		}
 	}
-	got := saxonFailedAsserts(t, "testdata/DIGG-XHE-Business-Rules.xslt", files)
+	got := extool.SchematronFailedAsserts(t, "testdata/DIGG-XHE-Business-Rules.xslt", files)
 	for name, w := range want {
 		if strings.Join(got[name], ",") != strings.Join(w, ",") {
 			t.Errorf("%s: DIGG schematron failed-asserts %v, want %v", name, got[name], w)
