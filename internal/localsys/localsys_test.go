@@ -311,9 +311,6 @@ func TestEndToEnd(t *testing.T) {
 			"contentFiles":    []any{map[string]any{"fileName": "begaran.pdf", "contentType": "application/pdf", "content": pdf}}}},
 	}}}
 	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokA, "", send)
-	if code == http.StatusNotImplemented || (code == 500 && bytes.Contains(b, []byte("not implemented"))) {
-		t.Skipf("engine not implemented yet: %d %s", code, b)
-	}
 	if code != http.StatusCreated {
 		t.Fatalf("send: %d %s", code, b)
 	}
@@ -417,6 +414,51 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if code, _ := call(t, "GET", msgURL, tokA, "", nil); code != 404 {
 		t.Errorf("deleted message still there: %d", code)
+	}
+}
+
+// TestUnknownFunctionAddress: a message to a function address B does not have crosses AS4
+// over mutual TLS, B's message service refuses it, and A's outbox shows REJECTED with the
+// kvittens reason BV not-found ([CONTENT] §5.3); nothing reaches any of B's mailboxes.
+func TestUnknownFunctionAddress(t *testing.T) {
+	s := start(t, demoCopy(t))
+	d := s.Description()
+	tokA, tokB := token(t, d, 0), token(t, d, 1)
+	send := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{
+		"confidentiality": false, "label": "Fel adress", "sender": DemoParticipantA, "recipient": DemoParticipantB,
+		"recipientAttention": map[string]any{"subOrganization": map[string]any{"extension": "finns-inte"}},
+		"digitalDocument": []any{map[string]any{"documentId": "d1", "index": 1, "contentTextBody": []string{"Hej."}}},
+	}}}
+	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokA, "", send)
+	if code != http.StatusCreated {
+		t.Fatalf("send: %d %s", code, b)
+	}
+	var created sdkapi.Document[sdkapi.Resource]
+	if err := json.Unmarshal(b, &created); err != nil {
+		t.Fatal(err)
+	}
+	msgURL := d.SDKAPIBaseURL + "/sdk/messages/" + url.PathEscape(created.Data.ID)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, b = call(t, "GET", msgURL, tokA, "", nil)
+		var doc sdkapi.Document[sdkapi.Resource]
+		_ = json.Unmarshal(b, &doc)
+		if st := doc.Data.Attributes.MessageStatus; code == 200 && st != "" && st != "SCHEDULED" && st != "SUBMITTED" && st != "WAITING_FOR_RECEIPT" {
+			if st != "REJECTED" || !bytes.Contains(b, []byte("not-found")) {
+				t.Fatalf("want REJECTED with BV not-found, got %s: %s", st, b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no verdict: %d %s", code, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, fa := range []string{"socialtjansten", "byggnadsnamnden", "registrator"} {
+		u := d.SDKAPIBaseURL + "/sdk/mailboxes/" + fa + "/messages/" + url.PathEscape(created.Data.ID)
+		if code, _ := call(t, "GET", u, tokB, "", nil); code != 404 {
+			t.Errorf("mailbox %s has the refused message: %d", fa, code)
+		}
 	}
 }
 
