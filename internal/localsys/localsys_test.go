@@ -427,7 +427,7 @@ func TestUnknownFunctionAddress(t *testing.T) {
 	send := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{
 		"confidentiality": false, "label": "Fel adress", "sender": DemoParticipantA, "recipient": DemoParticipantB,
 		"recipientAttention": map[string]any{"subOrganization": map[string]any{"extension": "finns-inte"}},
-		"digitalDocument": []any{map[string]any{"documentId": "d1", "index": 1, "contentTextBody": []string{"Hej."}}},
+		"digitalDocument":    []any{map[string]any{"documentId": "d1", "index": 1, "contentTextBody": []string{"Hej."}}},
 	}}}
 	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokA, "", send)
 	if code != http.StatusCreated {
