@@ -56,7 +56,7 @@ func (s *Messages) GetInbound(_ context.Context, k msh.MessageKey) (msh.InboundM
 	if err != nil {
 		return msh.InboundMessage{}, fmt.Errorf("local: get inbound %q: %w", k.MessageID, err)
 	}
-	return rec.msg(k), nil
+	return rec.Msg(k), nil
 }
 
 // CreateOutbound implements msh.OutboxStore.
@@ -99,7 +99,7 @@ func (s *Messages) GetOutbound(_ context.Context, k msh.MessageKey) (msh.Outboun
 	if err != nil {
 		return msh.OutboundMessage{}, fmt.Errorf("local: get outbound %q: %w", k.MessageID, err)
 	}
-	return rec.msg(k), nil
+	return rec.Msg(k), nil
 }
 
 // SwapOutbound implements msh.OutboxStore: compare the stored version and write in one

@@ -57,7 +57,7 @@ func (s *Messages) ListOutbound(_ context.Context, r msh.ListOutboundRequest) (m
 			if err := decodeRecord(v, &rec); err != nil {
 				return fmt.Errorf("outbound %q: %w", k, err)
 			}
-			m := rec.msg(msh.MessageKey{Tenant: r.Tenant, MessageID: string(k)})
+			m := rec.Msg(msh.MessageKey{Tenant: r.Tenant, MessageID: string(k)})
 			if r.State != "" && m.State != r.State {
 				continue
 			}

@@ -54,7 +54,7 @@ func (s *Messages) GetInbound(ctx context.Context, k msh.MessageKey) (msh.Inboun
 	if err := decodeDoc(item, &rec); err != nil {
 		return msh.InboundMessage{}, fmt.Errorf("dynamo: get inbound %q: %w", k.MessageID, err)
 	}
-	return rec.msg(k), nil
+	return rec.Msg(k), nil
 }
 
 // CreateOutbound implements msh.OutboxStore: PutItem (ver = 1) if attribute_not_exists(pk).
@@ -97,7 +97,7 @@ func (s *Messages) GetOutbound(ctx context.Context, k msh.MessageKey) (msh.Outbo
 	if err := decodeDoc(item, &rec); err != nil {
 		return msh.OutboundMessage{}, fmt.Errorf("dynamo: get outbound %q: %w", k.MessageID, err)
 	}
-	m := rec.msg(k)
+	m := rec.Msg(k)
 	if m.Version, err = getN(item, attrVer); err != nil {
 		return msh.OutboundMessage{}, fmt.Errorf("dynamo: get outbound %q: %w", k.MessageID, err)
 	}
