@@ -84,11 +84,17 @@ func TestMain(m *testing.M) {
 
 func start(t *testing.T, dir string) *System {
 	t.Helper()
+	return startWith(t, dir, Options{PollInterval: 20 * time.Millisecond, Logger: testLogger(t)})
+}
+
+// startWith starts the system configured in dir with o and shuts it down when the test ends.
+func startWith(t *testing.T, dir string, o Options) *System {
+	t.Helper()
 	cfg, err := LoadConfig(filepath.Join(dir, DemoConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Start(cfg, Options{PollInterval: 20 * time.Millisecond, Logger: testLogger(t)})
+	s, err := Start(cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,12 +601,8 @@ func (r *recorder) Post(ctx context.Context, u, ct string, body io.Reader) (stri
 // with a receipt again and delivered once.
 func TestDuplicateOverTLS(t *testing.T) {
 	dir := demoCopy(t)
-	cfg, err := LoadConfig(filepath.Join(dir, DemoConfigFile))
-	if err != nil {
-		t.Fatal(err)
-	}
 	rec := &recorder{}
-	s, err := Start(cfg, Options{PollInterval: 20 * time.Millisecond, Logger: testLogger(t),
+	s := startWith(t, dir, Options{PollInterval: 20 * time.Millisecond, Logger: testLogger(t),
 		WrapTransport: func(tenant string, tr msh.Transport) msh.Transport {
 			if tenant == "kommun-a" {
 				rec.Transport = tr
@@ -608,10 +610,6 @@ func TestDuplicateOverTLS(t *testing.T) {
 			}
 			return tr
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { shutdown(t, s) })
 	d := s.Description()
 	tokA, tokB := token(t, d, 0), token(t, d, 1)
 	send := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{
@@ -686,12 +684,8 @@ func (f *flaky) Post(ctx context.Context, u, ct string, body io.Reader) (string,
 // PMode retries carry the message through and it is ACCEPTED.
 func TestRecoversWithinRetryWindow(t *testing.T) {
 	dir := demoCopy(t)
-	cfg, err := LoadConfig(filepath.Join(dir, DemoConfigFile))
-	if err != nil {
-		t.Fatal(err)
-	}
 	fl := &flaky{n: 2}
-	s, err := Start(cfg, Options{PollInterval: 10 * time.Millisecond, Logger: testLogger(t),
+	s := startWith(t, dir, Options{PollInterval: 10 * time.Millisecond, Logger: testLogger(t),
 		Retry: &msh.RetryPolicy{Timeout: 900 * time.Millisecond, Retries: 3, Strategy: msh.RetryConstant},
 		WrapTransport: func(tenant string, tr msh.Transport) msh.Transport {
 			if tenant == "kommun-a" {
@@ -700,10 +694,6 @@ func TestRecoversWithinRetryWindow(t *testing.T) {
 			}
 			return tr
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { shutdown(t, s) })
 	d := s.Description()
 	tokA := token(t, d, 0)
 	send := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,16 +16,8 @@ import (
 // checks the outcome a user sees through the SDK API (status, events, reason).
 func TestTestBed(t *testing.T) {
 	dir := demoCopy(t)
-	cfg, err := LoadConfig(filepath.Join(dir, DemoConfigFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Start(cfg, Options{PollInterval: 10 * time.Millisecond, Logger: testLogger(t),
+	s := startWith(t, dir, Options{PollInterval: 10 * time.Millisecond, Logger: testLogger(t),
 		Retry: &msh.RetryPolicy{Timeout: 400 * time.Millisecond, Retries: 2, Strategy: msh.RetryConstant}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { shutdown(t, s) })
 	d := s.Description()
 	tok := token(t, d, 0)
 	send := func(recipient string) (int, sdkapi.Document[sdkapi.Resource], string) {

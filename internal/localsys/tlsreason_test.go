@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,16 +17,8 @@ import (
 // the peer's certificate or a refused connection — not just "no response".
 func TestTransportFailureReason(t *testing.T) {
 	dir := demoCopy(t)
-	cfg, err := LoadConfig(filepath.Join(dir, DemoConfigFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Start(cfg, Options{PollInterval: 10 * time.Millisecond, Logger: testLogger(t),
+	s := startWith(t, dir, Options{PollInterval: 10 * time.Millisecond, Logger: testLogger(t),
 		Retry: &msh.RetryPolicy{Timeout: 200 * time.Millisecond, Retries: 1, Strategy: msh.RetryConstant}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { shutdown(t, s) })
 	d := s.Description()
 	tok := token(t, d, 0)
 	want := map[string]string{
