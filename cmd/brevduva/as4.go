@@ -49,14 +49,6 @@ MSG and RECEIPT files hold the MIME headers (Content-Type), a blank line and the
 body, exactly as on the wire. Exit status: 0 verified, 1 refused (the error names
 the ebMS code and the cause), 2 usage or unreadable input.`
 
-// SDK transport values (spec-facts §a.1; ⚠U items are §k 1 and §k 2).
-const (
-	as4PartyType      = "urn:fdc:digg.se:edelivery:transportprofile:as4:partytype:ap"
-	as4RoleInitiator  = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/initiator"
-	as4RoleResponder  = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/responder"
-	as4ParticipantTyp = "iso6523-actorid-upis"
-)
-
 func runAS4(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, as4Usage)
@@ -283,14 +275,14 @@ func as4Pack(args []string, stdout, stderr io.Writer) int {
 		*conv = as4UUID()
 	}
 	um := &ebms.UserMessage{
-		From: ebms.Party{ID: *from, Type: as4PartyType, Role: as4RoleInitiator},
-		To:   ebms.Party{ID: *to, Type: as4PartyType, Role: as4RoleResponder},
+		From: ebms.Party{ID: *from, Type: pmode.PartyTypeAP, Role: pmode.RoleInitiator},
+		To:   ebms.Party{ID: *to, Type: pmode.PartyTypeAP, Role: pmode.RoleResponder},
 		Collaboration: ebms.CollaborationInfo{
 			Service: ebms.Service{Value: *service, Type: *serviceType}, Action: *action, ConversationID: *conv,
 		},
 		Properties: []ebms.Property{
-			{Name: "originalSender", Type: as4ParticipantTyp, Value: *origSender},
-			{Name: "finalRecipient", Type: as4ParticipantTyp, Value: *finalRcpt},
+			{Name: pmode.PropOriginalSender, Type: pmode.ParticipantPropertyType, Value: *origSender},
+			{Name: pmode.PropFinalRecipient, Type: pmode.ParticipantPropertyType, Value: *finalRcpt},
 		},
 	}
 	p := &as4.Packer{Profile: prof, Sender: as4.Sender{Key: signer, Cert: cert}, Recipient: rc, Now: time.Now}
