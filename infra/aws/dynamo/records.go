@@ -10,7 +10,6 @@ import (
 // Storage forms of the msh records shared with the other adapters (infra/msgrec).
 type (
 	inboundRec  = msgrec.Inbound
-	eventRec    = msgrec.Event
 	outboundRec = msgrec.Outbound
 )
 
