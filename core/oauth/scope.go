@@ -15,11 +15,15 @@ const (
 // and mark read the messages delivered to the tenant's function addresses).
 const ScopeMailbox = "urn:brevduva:api:mailbox"
 
+// ScopeSign is Brevduva's scope for the remote signer of the SDK API: the server signs the
+// SignedInfo digest of an XHE the client sealed with the tenant's O2O key (core/sdkapi).
+const ScopeSign = "urn:brevduva:api:sign"
+
 // ScopeSend lists the scopes that each allow sendMessage.
 var ScopeSend = []string{ScopeSendMessage, ScopeSendMessages}
 
 // AllScopes are the scopes a local client gets when its configuration names none.
-var AllScopes = []string{ScopeSendMessage, ScopeGetMessageByFilter, ScopeGetMessage, ScopeDeleteMessage, ScopeMailbox}
+var AllScopes = []string{ScopeSendMessage, ScopeGetMessageByFilter, ScopeGetMessage, ScopeDeleteMessage, ScopeMailbox, ScopeSign}
 
 // Principal is who a valid access token speaks for.
 type Principal struct {

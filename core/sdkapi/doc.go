@@ -41,4 +41,9 @@
 //	     SDK message as JSON:API attributes (digitalDocument included) or, with
 //	     Accept: text/xml, the delivered SDK message (or sealed XHE) byte for byte
 //	POST /sdk/mailboxes/{functionAddress}/messages/{messageId}/read  mark read
+//
+// # Brevduva extension: the remote signer
+//
+// POST /sdk/signatures (scope urn:brevduva:api:sign) signs the SignedInfo digest of an XHE
+// the client sealed itself with the tenant's O2O key; see sign.go.
 package sdkapi

@@ -41,11 +41,15 @@ type Options struct {
 	NewID    func() string // message and conversation ids; nil: random UUIDs
 	MaxBody  int64         // 0: DefaultMaxBody
 	Logger   *slog.Logger  // nil: discard
+	// Signer holds the tenants' O2O signing keys for the remote signer (sign.go); nil: none.
+	Signer        SigningKeys
+	SignPerMinute int // per tenant; 0: DefaultSignPerMinute
 }
 
 type handler struct {
-	o   Options
-	mux *http.ServeMux
+	o       Options
+	mux     *http.ServeMux
+	limiter *rateLimiter
 }
 
 // NewHandler returns the SDK API handler.
@@ -65,13 +69,17 @@ func NewHandler(o Options) (http.Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{o: o, mux: http.NewServeMux()}
+	if o.Signer == nil {
+		o.Signer = KeyMap{}
+	}
+	h := &handler{o: o, mux: http.NewServeMux(), limiter: newRateLimiter(o.SignPerMinute)}
 	b := o.BasePath
 	h.mux.HandleFunc(b+"/sdk/messages", h.messages)
 	h.mux.HandleFunc(b+"/sdk/messages/{id}", h.message)
 	h.mux.HandleFunc(b+"/sdk/mailboxes/{address}/messages", h.mailbox)
 	h.mux.HandleFunc(b+"/sdk/mailboxes/{address}/messages/{id}", h.mail)
 	h.mux.HandleFunc(b+"/sdk/mailboxes/{address}/messages/{id}/read", h.markRead)
+	h.mux.HandleFunc(b+"/sdk/signatures", h.sign)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, Problem{Type: ProblemNotFound, Status: http.StatusNotFound, Detail: "no such resource"})
 	})
