@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 	"time"
 
@@ -103,6 +104,9 @@ func (e *Engine) submit(ctx context.Context, tid string, s Submission) (*Outboun
 		}
 		if !sameParticipant(m.Sender.ID, t.cfg.Participant) {
 			return nil, fmt.Errorf("msh: submit: sender %s is not this tenant's participant: %w", m.Sender.ID, ErrInvalid)
+		}
+		if a := m.Sender.Attention; a != nil && a.FunctionAddress != "" && !slices.Contains(t.cfg.FunctionAddresses, a.FunctionAddress) {
+			return nil, fmt.Errorf("msh: submit: sender function address %q is not one of this tenant's: %w", a.FunctionAddress, ErrInvalid)
 		}
 		if m.Recipient.Attention == nil || m.Recipient.Attention.FunctionAddress == "" {
 			return nil, fmt.Errorf("msh: submit: no recipient function address: %w", ErrInvalid)
