@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto"
 	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -17,6 +21,7 @@ import (
 
 	"github.com/brevduva/brevduva/core/msh/enginetest"
 	"github.com/brevduva/brevduva/core/oauth"
+	"github.com/brevduva/brevduva/core/sdkapi"
 	"github.com/brevduva/brevduva/internal/awssys"
 )
 
@@ -105,5 +110,31 @@ func TestVerifierNeedsIssuerAndKey(t *testing.T) {
 	}
 	if _, err := awssys.Verifier(awssys.MapEnv(nil)); err == nil {
 		t.Error("empty environment accepted")
+	}
+}
+
+// TestRemoteSigner: the function's remote signer signs a SignedInfo digest with the
+// tenant's O2O key (here the world's key; KMS in AWS, tested in infra/aws/kmskeys against
+// local-kms) and answers the tenant's certificate.
+func TestRemoteSigner(t *testing.T) {
+	h, token, w := setup(t)
+	digest := sha256.Sum256([]byte("canonical SignedInfo"))
+	e := fixture(t, "apigw-v2-sign.json", token)
+	e.Body = strings.Replace(e.Body, "{{DIGEST}}", base64.StdEncoding.EncodeToString(digest[:]), 1)
+	resp, err := h(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc sdkapi.Document[sdkapi.SignResource]
+	if err := json.Unmarshal([]byte(resp.Body), &doc); resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("%d %.500s", resp.StatusCode, resp.Body)
+	}
+	a := doc.Data.Attributes
+	cert := w.A.Tenant.O2OCert
+	if len(a.Certificates) != 1 || !bytes.Equal(a.Certificates[0], cert.Raw) {
+		t.Fatalf("certificates: %d", len(a.Certificates))
+	}
+	if err := rsa.VerifyPKCS1v15(cert.PublicKey.(*rsa.PublicKey), crypto.SHA256, digest[:], a.SignatureValue); err != nil {
+		t.Fatalf("signature: %v", err)
 	}
 }

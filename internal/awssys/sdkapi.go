@@ -2,6 +2,7 @@ package awssys
 
 import (
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -41,10 +42,32 @@ func NewSDKAPIHandler(env Env, sys *System, auth sdkapi.Authenticator) (http.Han
 	if base == "" {
 		base = DefaultSDKAPIBasePath
 	}
+	signers, err := remoteSigner(env, sys)
+	if err != nil {
+		return nil, err
+	}
 	h, err := sdkapi.NewHandler(sdkapi.Options{Service: sdkapi.NewEngineService(map[string]*msh.Engine{sys.Tenant.ID: sys.Engine}), Auth: auth,
-		BasePath: base, Now: time.Now, Logger: sys.Logger})
+		BasePath: base, Now: time.Now, Logger: sys.Logger, Signer: signers})
 	if err != nil {
 		return nil, fmt.Errorf("awssys: %w", err)
 	}
 	return h, nil
+}
+
+// remoteSigner is the SDK API's remote signer (POST /sdk/signatures): the tenant's O2O
+// signing key of BREVDUVA_O2O_KEY (a KMS key: it signs digests and never leaves KMS) with
+// the chain of BREVDUVA_O2O_CERT (else the tenant's certificate alone); none when the
+// function has no O2O key.
+func remoteSigner(env Env, sys *System) (sdkapi.KeyMap, error) {
+	if sys.Tenant.O2OKey == nil || sys.Tenant.O2OCert == nil {
+		return sdkapi.KeyMap{}, nil
+	}
+	chain := []*x509.Certificate{sys.Tenant.O2OCert}
+	if v := env.get(EnvO2OCert); v != "" {
+		var err error
+		if chain, err = loadCerts(EnvO2OCert, v); err != nil {
+			return nil, err
+		}
+	}
+	return sdkapi.KeyMap{sys.Tenant.ID: {Key: sys.Tenant.O2OKey, Chain: chain}}, nil
 }

@@ -327,6 +327,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	profile := pmode.EDelivery115()
 	var clients []oauth.Client
 	as4Handlers := map[string]http.Handler{}
+	signers := sdkapi.KeyMap{} // the remote signer: tenants whose O2O key is on the server
 	for _, t := range cfg.Tenants {
 		tk, err := loadTenant(t, env)
 		if err != nil {
@@ -359,6 +360,9 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 			return nil, fmt.Errorf("localsys: tenant %s: %w", t.ID, err)
 		}
 		s.engines[t.ID] = eng
+		if tk.o2oKey != nil {
+			signers[t.ID] = sdkapi.SigningKey{Key: tk.o2oKey, Chain: tk.o2oChain}
+		}
 		id := t.ID
 		h, err := httpx.NewAS4Handler(httpx.AS4Options{MaxBytes: profile.MaxMessageBytes, Logger: log.With("tenant", id),
 			Receive: func(ctx context.Context, ct string, body io.Reader) (httpx.Response, error) {
@@ -424,7 +428,8 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("localsys: %w", err)
 	}
-	apiHandler, err := sdkapi.NewHandler(sdkapi.Options{Service: sdkapi.NewEngineService(s.engines), Auth: oauthSrv.Verifier(), BasePath: PathSDKAPI, Now: time.Now, Logger: log})
+	apiHandler, err := sdkapi.NewHandler(sdkapi.Options{Service: sdkapi.NewEngineService(s.engines), Auth: oauthSrv.Verifier(), BasePath: PathSDKAPI, Now: time.Now, Logger: log,
+		Signer: signers})
 	if err != nil {
 		return nil, fmt.Errorf("localsys: %w", err)
 	}
@@ -687,13 +692,14 @@ func loadEnv(c *Config) (*env, error) {
 }
 
 type tenantKeys struct {
-	as4Key  crypto.Signer
-	as4Dec  crypto.Decrypter
-	as4Cert *x509.Certificate
-	o2oKey  crypto.Signer
-	o2oDec  crypto.Decrypter
-	o2oCert *x509.Certificate
-	tls     tls.Certificate
+	as4Key   crypto.Signer
+	as4Dec   crypto.Decrypter
+	as4Cert  *x509.Certificate
+	o2oKey   crypto.Signer
+	o2oDec   crypto.Decrypter
+	o2oCert  *x509.Certificate
+	o2oChain []*x509.Certificate
+	tls      tls.Certificate
 }
 
 func loadTenant(t Tenant, _ *env) (*tenantKeys, error) {
@@ -707,9 +713,10 @@ func loadTenant(t Tenant, _ *env) (*tenantKeys, error) {
 		return nil, wrap("as4 key", err)
 	}
 	k.as4Dec, _ = k.as4Key.(crypto.Decrypter)
-	if k.o2oCert, err = firstCert(t.O2O.Cert); err != nil {
+	if k.o2oChain, err = demopki.LoadCerts(t.O2O.Cert); err != nil {
 		return nil, wrap("o2o certificate", err)
 	}
+	k.o2oCert = k.o2oChain[0]
 	if !t.EndToEnd {
 		if k.o2oKey, err = demopki.LoadKey(t.O2O.Key); err != nil {
 			return nil, wrap("o2o key", err)
