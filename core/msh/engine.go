@@ -111,6 +111,9 @@ type EngineOptions struct {
 	// Grace is how long a send item whose record does not exist yet is retried before it
 	// is dropped (package doc, the send path; 0: 2 minutes).
 	Grace time.Duration
+	// ErrorDelay is how long a work item waits after a store or lookup failure before it
+	// is tried again (0: 10 s). Fault tests shorten it.
+	ErrorDelay time.Duration
 	// ReceiptTimeout moves WAITING_FOR_RECEIPT to MESSAGE_EXCHANGE_ERROR (Reason
 	// "kvittens-timeout") when no Meddelandekvittens came that long after the AS4 receipt
 	// (⚠U spec-facts §k 17; 0: wait for ever).

@@ -31,8 +31,8 @@ const (
 	// (the writer is a few milliseconds from PutInbound/CreateOutbound) costs no latency.
 	graceDelay    = 5 * time.Second
 	minGraceDelay = 20 * time.Millisecond
-	// errorDelay is the Nack delay after a store or lookup failure.
-	errorDelay = 10 * time.Second
+	// defaultErrorDelay is the Nack delay after a store or lookup failure.
+	defaultErrorDelay = 10 * time.Second
 	// maxWireID caps the MessageIds the engine accepts: queue item ids add a prefix.
 	maxWireID = MaxIDBytes - 16
 )
@@ -86,6 +86,9 @@ func newEngine(o EngineOptions) (*Engine, error) {
 	}
 	if o.Grace <= 0 {
 		o.Grace = defaultGrace
+	}
+	if o.ErrorDelay <= 0 {
+		o.ErrorDelay = defaultErrorDelay
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = defaultPoll
@@ -363,7 +366,7 @@ func (e *Engine) runOnce(ctx context.Context, tid string) (bool, error) {
 		out = done
 	}
 	if err != nil {
-		out = retryIn(errorDelay)
+		out = retryIn(e.o.ErrorDelay)
 		e.log.ErrorContext(ctx, "work item failed", "tenant", tid, "item", l.Item.ID, "attempt", l.Attempt, "err", err)
 	}
 	ref := LeaseRef{Tenant: tid, Handle: l.Handle}
