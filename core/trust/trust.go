@@ -8,8 +8,14 @@
 // Captured material from other implementations often has certificates whose
 // issuer is not published; a Store may pin such leaves, which are then trusted
 // by exact equality (still subject to the validity period and key checks).
-// Revocation is checked only against CRLs the caller provides (RFC 5280 §6.3);
-// the package fetches nothing.
+// Revocation is checked only against CRLs the caller provides (RFC 5280 §6.3),
+// as a fixed list or through a CRLSource port (an adapter that fetches them); the
+// package fetches nothing itself.
+//
+// Revocation policy: a CRL whose signature does not verify or whose nextUpdate has
+// passed is refused, and so is a certificate whose revocation status a configured
+// CRLSource cannot determine (RFC 5280 §6.3.3: status UNDETERMINED). That is fail
+// closed: once a deployment configures CRLs, no fresh CRL means no trust.
 package trust
 
 import (
@@ -60,12 +66,23 @@ type Store struct {
 	Pinned []*x509.Certificate
 	// CRLs are checked for every certificate of the chain whose issuer signed one.
 	CRLs []*x509.RevocationList
+	// Revocation, when set, supplies further CRLs at every Verify (fetched ones).
+	Revocation CRLSource
 	// Now is the validation time; required.
 	Now func() time.Time
 	// MinRSABits and MaxRSABits default to 2048 and 4096.
 	MinRSABits, MaxRSABits int
 	// ExtKeyUsage, when set, is required of the chain; default any.
 	ExtKeyUsage []x509.ExtKeyUsage
+}
+
+// CRLSource supplies the current CRLs at validation time (RFC 5280 §5), e.g. those
+// an adapter fetched from configured distribution points and caches until their
+// nextUpdate. It may return a CRL whose nextUpdate has passed (the last one it
+// has); Verify then refuses certificates of that issuer. An error means the
+// revocation status cannot be determined, and Verify refuses (fail closed).
+type CRLSource interface {
+	CRLs(now time.Time) ([]*x509.RevocationList, error)
 }
 
 // NewStore returns a store with roots as anchors and now as its clock.
@@ -193,7 +210,15 @@ func checkUsage(c *x509.Certificate, u Usage) error {
 // checkRevoked looks every certificate of chain up in the CRLs its issuer signed.
 // A CRL whose signature does not verify, or whose nextUpdate has passed, is refused.
 func (s *Store) checkRevoked(chain []*x509.Certificate, now time.Time) error {
-	if len(s.CRLs) == 0 {
+	crls := s.CRLs
+	if s.Revocation != nil {
+		more, err := s.Revocation.CRLs(now)
+		if err != nil { // RFC 5280 §6.3.3: UNDETERMINED; refused (package doc)
+			return fmt.Errorf("trust: revocation status of %q undetermined: %v: %w", chain[0].Subject.String(), err, ErrUntrusted)
+		}
+		crls = append(append([]*x509.RevocationList(nil), crls...), more...)
+	}
+	if len(crls) == 0 {
 		return nil
 	}
 	for i, c := range chain {
@@ -201,7 +226,7 @@ func (s *Store) checkRevoked(chain []*x509.Certificate, now time.Time) error {
 		if i+1 < len(chain) {
 			issuer = chain[i+1]
 		}
-		for _, crl := range s.CRLs {
+		for _, crl := range crls {
 			if crl == nil || !bytes.Equal(crl.RawIssuer, c.RawIssuer) {
 				continue
 			}

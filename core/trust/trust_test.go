@@ -171,3 +171,51 @@ func TestCRL(t *testing.T) {
 		t.Fatalf("stale CRL: %v", err)
 	}
 }
+
+// crlSource is a CRLSource that answers what it holds.
+type crlSource struct {
+	crls []*x509.RevocationList
+	err  error
+}
+
+func (s crlSource) CRLs(time.Time) ([]*x509.RevocationList, error) { return s.crls, s.err }
+
+func TestCRLSource(t *testing.T) {
+	pki := demopki.ForTest(t)
+	ca := pki.CA("ap-ca")
+	leaf := pki.Leaf("ap-a").Cert
+	now := time.Now()
+	crl := func(next time.Time, revoked ...*big.Int) *x509.RevocationList {
+		t.Helper()
+		var entries []x509.RevocationListEntry
+		for _, s := range revoked {
+			entries = append(entries, x509.RevocationListEntry{SerialNumber: s, RevocationTime: now.Add(-time.Minute)})
+		}
+		l, err := ca.CRL(entries, now.Add(-time.Hour), next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	s := trust.NewStore([]*x509.Certificate{ca.Cert.Cert}, at(now))
+	cases := []struct {
+		name string
+		src  crlSource
+		want error
+	}{
+		{"fresh, not listed", crlSource{crls: []*x509.RevocationList{crl(now.Add(time.Hour), big.NewInt(7))}}, nil},
+		{"fresh, revoked", crlSource{crls: []*x509.RevocationList{crl(now.Add(time.Hour), leaf.SerialNumber)}}, trust.ErrRevoked},
+		{"stale (fail closed)", crlSource{crls: []*x509.RevocationList{crl(now.Add(-time.Second))}}, trust.ErrUntrusted},
+		{"undetermined (fail closed)", crlSource{err: errors.New("fetch failed")}, trust.ErrUntrusted},
+		{"nothing configured", crlSource{}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s.Revocation = c.src
+			_, err := s.Verify(leaf, nil, trust.Signing)
+			if c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
+				t.Fatalf("Verify = %v, want %v", err, c.want)
+			}
+		})
+	}
+}

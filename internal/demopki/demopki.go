@@ -161,6 +161,28 @@ func (ca *Authority) Issue(cn string, o Options) (*Cert, error) {
 	return &Cert{Name: cn, Cert: c, Key: key}, nil
 }
 
+// CRL issues a CRL (RFC 5280 §5) signed by ca that lists revoked, valid from
+// thisUpdate to nextUpdate, numbered by thisUpdate's Unix time (so a later CRL has
+// a larger number, RFC 5280 §5.2.3).
+func (ca *Authority) CRL(revoked []x509.RevocationListEntry, thisUpdate, nextUpdate time.Time) (*x509.RevocationList, error) {
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number:     big.NewInt(thisUpdate.Unix()),
+		ThisUpdate: thisUpdate, NextUpdate: nextUpdate,
+		RevokedCertificateEntries: revoked,
+	}, ca.Cert.Cert, ca.Key)
+	if err != nil {
+		return nil, fmt.Errorf("demopki: crl of %q: %w", ca.Cert.Cert.Subject.CommonName, err)
+	}
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		return nil, fmt.Errorf("demopki: parse crl of %q: %w", ca.Cert.Cert.Subject.CommonName, err)
+	}
+	return crl, nil
+}
+
+// CRLPEM returns the PEM block ("X509 CRL", as openssl writes it) of crl.
+func CRLPEM(crl *x509.RevocationList) *pem.Block { return &pem.Block{Type: "X509 CRL", Bytes: crl.Raw} }
+
 func serial() *big.Int {
 	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
 	if err != nil {
