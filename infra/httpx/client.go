@@ -33,6 +33,8 @@ type TransportOptions struct {
 	// DialContext, when set, replaces the dialer (for example to reach names that only
 	// the local DNS knows).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// TLS narrows the TLS version and suites (zero: the defaults).
+	TLS TLSPolicy
 }
 
 // Transport posts AS4 messages to peer access points over mutual TLS. It satisfies
@@ -48,6 +50,7 @@ func NewTransport(o TransportOptions) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.TLS.Apply(cfg)
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
