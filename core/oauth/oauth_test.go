@@ -170,3 +170,61 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestFunctionAddressClaim(t *testing.T) {
+	now := t0
+	key := ed25519.NewKeyFromSeed(make([]byte, 32))
+	s, err := NewServer(ServerOptions{Key: key, Issuer: "iss", Now: func() time.Time { return now }, Clients: []Client{
+		{ID: "all", Secret: "x", Tenant: "a"},
+		{ID: "soc", Secret: "x", Tenant: "a", FunctionAddresses: []string{"socialtjansten"}},
+		{ID: "none", Secret: "x", Tenant: "a", FunctionAddresses: []string{}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id             string
+		soc, registrar bool
+	}{{"all", true, true}, {"soc", true, false}, {"none", false, false}} {
+		w, m := post(t, s, url.Values{"grant_type": {"client_credentials"}}, c.id, "x")
+		if w.Code != 200 {
+			t.Fatalf("%s: %d", c.id, w.Code)
+		}
+		p, err := s.Verifier().Verify(m["access_token"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.MayUseFunctionAddress("socialtjansten") != c.soc || p.MayUseFunctionAddress("registrator") != c.registrar {
+			t.Errorf("%s: %+v", c.id, p)
+		}
+	}
+}
+
+type fixedAuth struct {
+	p   Principal
+	err error
+}
+
+func (f fixedAuth) Authenticate(*http.Request) (Principal, error) { return f.p, f.err }
+
+func TestFirstOfAndBearerOnly(t *testing.T) {
+	refuse := fixedAuth{err: errors.New("no: " + ErrInvalidToken.Error())}
+	accept := fixedAuth{p: Principal{Tenant: "a"}}
+	r := httptest.NewRequest("GET", "/", nil)
+	// A cookie (or a form/query token) is never a credential: CSRF needs one.
+	r.AddCookie(&http.Cookie{Name: "access_token", Value: "x"})
+	r.URL.RawQuery = "access_token=x"
+	if _, err := (FirstOf{accept}).Authenticate(r); !errors.Is(err, ErrNoToken) {
+		t.Fatalf("cookie/query token accepted: %v", err)
+	}
+	r.Header.Set("Authorization", "Bearer abc")
+	if p, err := (FirstOf{refuse, accept}).Authenticate(r); err != nil || p.Tenant != "a" {
+		t.Fatalf("second authenticator: %+v %v", p, err)
+	}
+	if _, err := (FirstOf{accept, refuse}[1:]).Authenticate(r); err == nil {
+		t.Fatal("refused token accepted")
+	}
+	if _, err := (FirstOf{}).Authenticate(r); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("empty chain: %v", err)
+	}
+}

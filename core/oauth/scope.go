@@ -30,6 +30,24 @@ type Principal struct {
 	ClientID string
 	Tenant   string
 	Scopes   []string
+	// LimitFunctionAddresses restricts the mailboxes p may read to FunctionAddresses
+	// (an empty list: none). When false every function address of the tenant is open.
+	LimitFunctionAddresses bool
+	FunctionAddresses      []string
+}
+
+// MayUseFunctionAddress reports whether p may read the mailbox of the tenant's function
+// address fa (exact match, as the engine stores it).
+func (p Principal) MayUseFunctionAddress(fa string) bool {
+	if !p.LimitFunctionAddresses {
+		return true
+	}
+	for _, a := range p.FunctionAddresses {
+		if a == fa {
+			return true
+		}
+	}
+	return false
 }
 
 // HasAny reports whether p holds at least one of scopes.

@@ -27,6 +27,9 @@ type Client struct {
 	Secret string
 	Tenant string
 	Scopes []string // nil: AllScopes
+	// FunctionAddresses, when non-nil, are the only mailboxes the client's tokens open
+	// (claim "fas"); nil: every function address of the tenant.
+	FunctionAddresses []string
 }
 
 // ServerOptions configure NewServer.
@@ -149,8 +152,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	now := s.o.Now()
-	tok, err := sign(s.o.Key, claims{Issuer: s.o.Issuer, Subject: c.ID, Tenant: c.Tenant,
-		Scope: strings.Join(scopes, " "), IssuedAt: now.Unix(), Expires: now.Add(s.o.TTL).Unix(), ID: newJTI()})
+	cl := claims{Issuer: s.o.Issuer, Subject: c.ID, Tenant: c.Tenant,
+		Scope: strings.Join(scopes, " "), IssuedAt: now.Unix(), Expires: now.Add(s.o.TTL).Unix(), ID: newJTI()}
+	if c.FunctionAddresses != nil {
+		cl.FunctionAddresses = &c.FunctionAddresses
+	}
+	tok, err := sign(s.o.Key, cl)
 	if err != nil {
 		oauthError(w, http.StatusInternalServerError, "server_error", "")
 		return
@@ -193,13 +200,48 @@ func safeID(id string) string {
 // ErrNoToken is returned by Authenticate when the request carries no bearer token.
 var ErrNoToken = errors.New("oauth: no bearer token")
 
-// Authenticate reads the bearer token of r (RFC 6750 §2.1, Authorization header only)
-// and verifies it: ErrNoToken or ErrInvalidToken (wrapped).
-func (v *Verifier) Authenticate(r *http.Request) (Principal, error) {
+// BearerToken returns the bearer token of r (RFC 6750 §2.1), or ErrNoToken. Only the
+// Authorization header counts: never a cookie, a form field or the query (§2.2, §2.3),
+// so a browser cannot be made to send a credential it did not put there (no CSRF).
+func BearerToken(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-		return Principal{}, ErrNoToken
+		return "", ErrNoToken
 	}
-	return v.Verify(strings.TrimSpace(tok))
+	return strings.TrimSpace(tok), nil
+}
+
+// Authenticate reads the bearer token of r (BearerToken) and verifies it: ErrNoToken
+// or ErrInvalidToken (wrapped).
+func (v *Verifier) Authenticate(r *http.Request) (Principal, error) {
+	tok, err := BearerToken(r)
+	if err != nil {
+		return Principal{}, err
+	}
+	return v.Verify(tok)
+}
+
+// Authenticator checks the bearer token of a request (Verifier, core/oidc.Verifier).
+type Authenticator interface {
+	Authenticate(r *http.Request) (Principal, error)
+}
+
+// FirstOf tries each authenticator in turn and returns the first principal. A request
+// without a token is ErrNoToken; a token none accepts is the last refusal.
+type FirstOf []Authenticator
+
+// Authenticate implements Authenticator.
+func (f FirstOf) Authenticate(r *http.Request) (Principal, error) {
+	if _, err := BearerToken(r); err != nil {
+		return Principal{}, err
+	}
+	err := error(ErrInvalidToken)
+	for _, a := range f {
+		var p Principal
+		if p, err = a.Authenticate(r); err == nil {
+			return p, nil
+		}
+	}
+	return Principal{}, err
 }

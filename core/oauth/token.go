@@ -29,6 +29,8 @@ type claims struct {
 	IssuedAt int64  `json:"iat"`
 	Expires  int64  `json:"exp"`
 	ID       string `json:"jti"`
+	// FunctionAddresses, when present, limits the token to these mailboxes.
+	FunctionAddresses *[]string `json:"fas,omitempty"`
 }
 
 var b64 = base64.RawURLEncoding
@@ -91,7 +93,11 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	case c.Tenant == "" || c.Subject == "":
 		return bad("no tenant or client")
 	}
-	return Principal{ClientID: c.Subject, Tenant: c.Tenant, Scopes: splitScope(c.Scope)}, nil
+	p := Principal{ClientID: c.Subject, Tenant: c.Tenant, Scopes: splitScope(c.Scope)}
+	if c.FunctionAddresses != nil {
+		p.LimitFunctionAddresses, p.FunctionAddresses = true, *c.FunctionAddresses
+	}
+	return p, nil
 }
 
 func newJTI() string {
