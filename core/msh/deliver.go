@@ -90,6 +90,9 @@ func (e *Engine) deliver(ctx context.Context, t *tenant, l Lease, id string) (ou
 	if rej == nil {
 		rej = routing(t, in, env)
 	}
+	if rej == nil {
+		rej = e.checkSenderDomain(ctx, log, in)
+	}
 	if env == nil { // for the kvittens only: the envelope as written, unverified
 		if _, e2, err := xhe.ParseBytes(x); err == nil {
 			env = e2

@@ -122,6 +122,9 @@ type EngineOptions struct {
 	PollInterval time.Duration
 	// Workers is the number of Run workers per tenant (0: 2).
 	Workers int
+	// SenderDomain is what delivery does when From/PartyId and originalSender differ in
+	// top domain (zero: log only, ⚠U spec-facts §k 22).
+	SenderDomain SenderDomainCheck
 }
 
 // AS4Response is the synchronous answer to an inbound AS4 exchange: what the HTTP layer
