@@ -27,6 +27,7 @@ import (
 	"github.com/brevduva/brevduva/core/o2o"
 	"github.com/brevduva/brevduva/core/sdkmsg"
 	"github.com/brevduva/brevduva/core/smp"
+	"github.com/brevduva/brevduva/wasm/orgkey"
 )
 
 // held is the organisation key loaded by the user; it lives only in this module's memory.
@@ -36,12 +37,11 @@ var held struct {
 	cert *x509.Certificate
 }
 
-type codedError struct{ code, msg string }
-
-func (e *codedError) Error() string { return e.msg }
+// codedError is an error with the code the page shows.
+type codedError = orgkey.Error
 
 func fail(code string, format string, a ...any) error {
-	return &codedError{code, fmt.Sprintf(format, a...)}
+	return &codedError{Code: code, Message: fmt.Sprintf(format, a...)}
 }
 
 func main() {
@@ -49,6 +49,7 @@ func main() {
 		"build":         fn(build),
 		"validate":      fn(validate),
 		"loadKey":       fn(loadKey),
+		"loadPKCS12":    fn(loadPKCS12),
 		"forgetKey":     fn(func([]js.Value) (any, error) { held.key, held.dec, held.cert = nil, nil, nil; return true, nil }),
 		"recipientCert": fn(recipientCert),
 		"seal":          fn(seal),
@@ -73,7 +74,7 @@ func fn(f func(args []js.Value) (any, error)) js.Func {
 			var rej *kvittens.Rejection
 			switch {
 			case errors.As(err, &ce):
-				return errValue(ce.code, ce.msg)
+				return errValue(ce.Code, ce.Message)
 			case errors.As(err, &rej):
 				return errValue("rejected", err.Error())
 			}
@@ -156,57 +157,33 @@ func validate(args []js.Value) (any, error) {
 	return out, nil
 }
 
-// loadKey(pem) → {subject, notAfter}: the organisation's O2O key (PKCS#8, PKCS#1 or SEC 1)
-// and its certificate, from one PEM text. The key must belong to the certificate.
+// loadKey(pem) → {subject, issuer, notAfter, pem}: the organisation's O2O key (PKCS#8,
+// PKCS#1 or SEC 1) and its certificate, from one PEM text (wasm/orgkey).
 func loadKey(args []js.Value) (any, error) {
-	rest := []byte(arg(args, 0).String())
-	var key any
-	var cert *x509.Certificate
-	for {
-		var blk *pem.Block
-		if blk, rest = pem.Decode(rest); blk == nil {
-			break
-		}
-		var err error
-		switch blk.Type {
-		case "PRIVATE KEY":
-			key, err = x509.ParsePKCS8PrivateKey(blk.Bytes)
-		case "RSA PRIVATE KEY":
-			key, err = x509.ParsePKCS1PrivateKey(blk.Bytes)
-		case "EC PRIVATE KEY":
-			key, err = x509.ParseECPrivateKey(blk.Bytes)
-		case "CERTIFICATE":
-			if cert == nil {
-				cert, err = x509.ParseCertificate(blk.Bytes)
-			}
-		case "ENCRYPTED PRIVATE KEY":
-			return nil, fail("key-encrypted", "the key is password protected; export it unencrypted (PKCS#8)")
-		}
-		if err != nil {
-			return nil, fail("key-unreadable", "%s: %v", strings.ToLower(blk.Type), err)
-		}
+	return hold(orgkey.FromPEM([]byte(arg(args, 0).String()), time.Now()))
+}
+
+// loadPKCS12(bytes, password) → {subject, issuer, notAfter, pem}: the same from a PKCS#12
+// file (.p12/.pfx) the page read locally; the file never leaves the browser.
+func loadPKCS12(args []js.Value) (any, error) {
+	b, err := bytesOf(arg(args, 0))
+	if err != nil {
+		return nil, err
 	}
-	if key == nil {
-		return nil, fail("key-missing", "no private key in the file")
+	pw := ""
+	if v := arg(args, 1); v.Type() == js.TypeString {
+		pw = v.String()
 	}
-	if cert == nil {
-		return nil, fail("cert-missing", "no certificate in the file")
+	return hold(orgkey.FromPKCS12(b, pw, time.Now()))
+}
+
+// hold keeps a loaded key pair in module memory.
+func hold(p *orgkey.Pair, err error) (any, error) {
+	if err != nil {
+		return nil, err
 	}
-	signer, ok := key.(crypto.Signer)
-	if !ok {
-		return nil, fail("key-unreadable", "unsupported key type %T", key)
-	}
-	type equaler interface{ Equal(crypto.PublicKey) bool }
-	if pub, ok := signer.Public().(equaler); !ok || !pub.Equal(cert.PublicKey) {
-		return nil, fail("key-mismatch", "the key does not belong to the certificate %q", cert.Subject.String())
-	}
-	if now := time.Now(); now.After(cert.NotAfter) || now.Before(cert.NotBefore) {
-		return nil, fail("cert-expired", "the certificate %q is valid %s to %s", cert.Subject.String(),
-			cert.NotBefore.Format(time.DateOnly), cert.NotAfter.Format(time.DateOnly))
-	}
-	held.key, held.cert = signer, cert
-	held.dec, _ = key.(crypto.Decrypter)
-	return certInfo(cert), nil
+	held.key, held.dec, held.cert = p.Key, p.Decrypter, p.Cert
+	return certInfo(p.Cert), nil
 }
 
 func certInfo(c *x509.Certificate) map[string]any {
@@ -361,7 +338,7 @@ func newPromise(f func() (any, error)) js.Value {
 			if err != nil {
 				var ce *codedError
 				if errors.As(err, &ce) {
-					resolve.Invoke(errValue(ce.code, ce.msg))
+					resolve.Invoke(errValue(ce.Code, ce.Message))
 					return
 				}
 				resolve.Invoke(errValue("failed", err.Error()))
