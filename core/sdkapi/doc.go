@@ -42,6 +42,16 @@
 //	     Accept: text/xml, the delivered SDK message (or sealed XHE) byte for byte
 //	POST /sdk/mailboxes/{functionAddress}/messages/{messageId}/read  mark read
 //
+// A token limited to some function addresses (a case worker's: core/oauth claim "fas",
+// or the configured claim of an OpenID provider, core/oidc) opens only their mailboxes;
+// others answer 403.
+//
+// # Browsers
+//
+// Credentials are the Authorization header only (RFC 6750 §2.1), never a cookie, and no
+// answer sets one (no CSRF). CORS headers go to Options.AllowedOrigins only; a foreign
+// origin's preflight is refused and credentials mode is never allowed (cors.go).
+//
 // # Brevduva extension: the remote signer
 //
 // POST /sdk/signatures (scope urn:brevduva:api:sign) signs the SignedInfo digest of an XHE

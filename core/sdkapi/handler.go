@@ -44,6 +44,9 @@ type Options struct {
 	// Signer holds the tenants' O2O signing keys for the remote signer (sign.go); nil: none.
 	Signer        SigningKeys
 	SignPerMinute int // per tenant; 0: DefaultSignPerMinute
+	// AllowedOrigins are the browser origins ("https://host[:port]") answered with CORS
+	// headers (cors.go); nil: none (same-origin pages only).
+	AllowedOrigins []string
 }
 
 type handler struct {
@@ -59,6 +62,9 @@ func NewHandler(o Options) (http.Handler, error) {
 	}
 	if o.BasePath != "" && (!strings.HasPrefix(o.BasePath, "/") || strings.HasSuffix(o.BasePath, "/")) {
 		return nil, fmt.Errorf("sdkapi: handler: base path %q must start and not end with /", o.BasePath)
+	}
+	if err := checkOrigins(o.AllowedOrigins); err != nil {
+		return nil, err
 	}
 	if o.NewID == nil {
 		o.NewID = newUUID
@@ -86,7 +92,12 @@ func NewHandler(o Options) (http.Handler, error) {
 	return h, nil
 }
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cors(w, r) {
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
 // auth checks the token and the operation's scopes; it writes the problem and returns
 // false when the request may not go on.
@@ -110,6 +121,18 @@ func (h *handler) auth(w http.ResponseWriter, r *http.Request, op string, scopes
 		return p, false
 	}
 	return p, true
+}
+
+// mailboxAuth is auth for the mailbox extension: the scope, and a token limited to some
+// function addresses (oauth.Principal.LimitFunctionAddresses) opens only their mailboxes.
+func (h *handler) mailboxAuth(w http.ResponseWriter, r *http.Request, op string) (oauth.Principal, bool) {
+	p, ok := h.auth(w, r, op, oauth.ScopeMailbox)
+	if ok && !p.MayUseFunctionAddress(r.PathValue("address")) {
+		h.o.Logger.Info("sdk api mailbox not authorised", "op", op, "tenant", p.Tenant, "client", p.ClientID)
+		writeProblem(w, r, Problem{Type: ProblemForbidden, Status: http.StatusForbidden, Detail: "the token does not open this function address's mailbox"})
+		return p, false
+	}
+	return p, ok
 }
 
 func (h *handler) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
@@ -432,7 +455,7 @@ func (h *handler) mailbox(w http.ResponseWriter, r *http.Request) {
 		h.methodNotAllowed(w, r, "GET")
 		return
 	}
-	p, ok := h.auth(w, r, op, oauth.ScopeMailbox)
+	p, ok := h.mailboxAuth(w, r, op)
 	if !ok {
 		return
 	}
@@ -483,7 +506,7 @@ func (h *handler) mail(w http.ResponseWriter, r *http.Request) {
 		h.methodNotAllowed(w, r, "GET")
 		return
 	}
-	p, ok := h.auth(w, r, op, oauth.ScopeMailbox)
+	p, ok := h.mailboxAuth(w, r, op)
 	if !ok {
 		return
 	}
@@ -536,7 +559,7 @@ func (h *handler) markRead(w http.ResponseWriter, r *http.Request) {
 		h.methodNotAllowed(w, r, "POST")
 		return
 	}
-	p, ok := h.auth(w, r, op, oauth.ScopeMailbox)
+	p, ok := h.mailboxAuth(w, r, op)
 	if !ok {
 		return
 	}
