@@ -10,9 +10,11 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -31,17 +33,55 @@ type Options struct {
 	WasmDir string
 	// Config is served as /web/config.json (e.g. the SMP roots the page verifies with).
 	Config any
+	// ConnectOrigins are origins besides the page's own that the page may fetch from
+	// (the OpenID provider's token endpoint): the CSP's connect-src.
+	ConnectOrigins []string
+}
+
+// csp is the Content-Security-Policy of every response (CSP Level 3): own scripts and
+// the wasm module only ('wasm-unsafe-eval' allows WebAssembly compilation, never eval),
+// no inline script or style, no framing (clickjacking), no plugins, no <base>.
+func csp(connect []string) string {
+	return strings.Join([]string{
+		"default-src 'self'",
+		"script-src 'self' 'wasm-unsafe-eval'",
+		"worker-src 'self'",
+		"style-src 'self'",
+		"img-src 'self' data: blob:",
+		"connect-src " + strings.Join(append([]string{"'self'"}, connect...), " "),
+		"object-src 'none'",
+		"base-uri 'none'",
+		"form-action 'self'",
+		"frame-ancestors 'none'",
+	}, "; ")
+}
+
+// secure sets the security headers of a page response.
+func secure(h http.Header, policy string) {
+	h.Set("Content-Security-Policy", policy)
+	h.Set("X-Frame-Options", "DENY")        // frame-ancestors for older browsers
+	h.Set("Referrer-Policy", "no-referrer") // the sign-in code and state never leave in Referer
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("X-Content-Type-Options", "nosniff")
 }
 
 // Handler serves Prefix: the embedded assets (ETag, no-cache: always revalidated), the
-// wasm module (application/wasm) and config.json.
+// wasm module (application/wasm) and config.json; for "/" the page itself. Every answer
+// carries the security headers (secure).
 func Handler(o Options) (http.Handler, error) {
 	cfg, err := json.Marshal(o.Config)
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range o.ConnectOrigins {
+		if u, err := url.Parse(c); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || strings.ContainsAny(c, " ;'") {
+			return nil, fmt.Errorf("web: connect origin %q is not scheme://host[:port]", c)
+		}
+	}
+	policy := csp(o.ConnectOrigins)
 	sub, _ := fs.Sub(static, "static")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secure(w.Header(), policy)
 		name := strings.TrimPrefix(path.Clean(r.URL.Path), strings.TrimSuffix(Prefix, "/"))
 		name = strings.TrimPrefix(name, "/")
 		switch name {
@@ -67,8 +107,10 @@ func Handler(o Options) (http.Handler, error) {
 	}), nil
 }
 
-// ServeIndex writes the page itself (for "/").
+// ServeIndex writes the page itself (for "/") with the security headers of a page
+// that fetches from its own origin only.
 func ServeIndex(w http.ResponseWriter, r *http.Request) {
+	secure(w.Header(), csp(nil))
 	sub, _ := fs.Sub(static, "static")
 	serveAsset(w, r, sub, "index.html")
 }
@@ -83,7 +125,6 @@ func serveAsset(w http.ResponseWriter, r *http.Request, sub fs.FS, name string) 
 	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if r.Header.Get("If-None-Match") == etag {
 		w.WriteHeader(http.StatusNotModified)
 		return
