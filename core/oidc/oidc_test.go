@@ -10,12 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"net"
-	"net/http"
-	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,133 +19,24 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/brevduva/brevduva/core/oauth"
+	"github.com/brevduva/brevduva/internal/oidctest"
 )
 
-// provider is mockoidc (github.com/oauth2-proxy/mockoidc: an OpenID Provider we did
-// not write) on 127.0.0.1, with its key set served from a list the test can rotate.
-type provider struct {
-	m         *mockoidc.MockOIDC
-	mu        sync.Mutex
-	keys      []*mockoidc.Keypair
-	jwksHits  atomic.Int32
-	discovery atomic.Int32
-}
+var caseWorker = oidctest.User{Subject: "anna", Tenant: "kommun-a", Scope: oauth.ScopeMailbox + " " + oauth.ScopeGetMessage,
+	FunctionAddresses: []string{"socialtjansten"}}
 
-func startProvider(t *testing.T) *provider {
-	t.Helper()
-	m, err := mockoidc.NewServer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &provider{m: m, keys: []*mockoidc.Keypair{m.Keypair}}
-	if err := m.AddMiddleware(p.serveKeys); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start(ln, nil); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Shutdown() })
-	return p
-}
+type provider struct{ *oidctest.Provider }
 
-// serveKeys answers the JWKS endpoint with every key of p.keys (mockoidc's own JWK
-// encoding, one key each) and counts discovery and key set fetches.
-func (p *provider) serveKeys(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case mockoidc.DiscoveryEndpoint:
-			p.discovery.Add(1)
-		case mockoidc.JWKSEndpoint:
-			p.jwksHits.Add(1)
-			p.mu.Lock()
-			var set struct {
-				Keys []json.RawMessage `json:"keys"`
-			}
-			for _, kp := range p.keys {
-				b, err := kp.JWKS()
-				if err != nil {
-					panic(err)
-				}
-				var one struct {
-					Keys []json.RawMessage `json:"keys"`
-				}
-				if err := json.Unmarshal(b, &one); err != nil {
-					panic(err)
-				}
-				set.Keys = append(set.Keys, one.Keys...)
-			}
-			p.mu.Unlock()
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(set)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
+func startProvider(t *testing.T) provider { return provider{oidctest.Start(t)} }
 
-// user is a mockoidc.User whose ID token carries Brevduva's claims.
-type user struct {
-	sub, tenant, scope string
-	fas                []string
-}
-
-func (u user) ID() string { return u.sub }
-func (u user) Userinfo([]string) ([]byte, error) {
-	return json.Marshal(map[string]string{"sub": u.sub})
-}
-func (u user) Claims(_ []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
-	return struct {
-		*mockoidc.IDTokenClaims
-		Tenant string   `json:"tenant,omitempty"`
-		Scope  string   `json:"scope,omitempty"`
-		FAs    []string `json:"function_addresses,omitempty"`
-	}{base, u.tenant, u.scope, u.fas}, nil
-}
-
-var caseWorker = user{sub: "anna", tenant: "kommun-a", scope: oauth.ScopeMailbox + " " + oauth.ScopeGetMessage, fas: []string{"socialtjansten"}}
-
-// signIn runs the authorization code flow with PKCE against mockoidc and returns the
-// token response (id_token, access_token).
-func (p *provider) signIn(t *testing.T, u user) (idToken, accessToken string) {
-	t.Helper()
-	p.m.QueueUser(u)
-	verifier := "a-verifier-of-at-least-43-characters-aaaaaaaaaaaaaa"
-	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{"client_id": {p.m.ClientID}, "redirect_uri": {"http://127.0.0.1/cb"}, "response_type": {"code"},
-		"scope": {"openid"}, "state": {"st"}, "nonce": {"n0"}, "code_challenge": {b64.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(p.m.AuthorizationEndpoint() + "?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || loc.Query().Get("code") == "" || loc.Query().Get("state") != "st" {
-		t.Fatalf("authorize: %d %q %v", resp.StatusCode, resp.Header.Get("Location"), err)
-	}
-	resp, err = c.PostForm(p.m.TokenEndpoint(), url.Values{"client_id": {p.m.ClientID}, "client_secret": {p.m.ClientSecret},
-		"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {"http://127.0.0.1/cb"}, "code_verifier": {verifier}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tr struct {
-		IDToken     string `json:"id_token"`
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || resp.StatusCode != 200 || tr.IDToken == "" {
-		t.Fatalf("token: %d %v", resp.StatusCode, err)
-	}
+func (p provider) signIn(t *testing.T, u oidctest.User) (idToken, accessToken string) {
+	tr := p.SignIn(t, u)
 	return tr.IDToken, tr.AccessToken
 }
 
-func (p *provider) options(now func() time.Time) Options {
-	return Options{Issuer: p.m.Issuer(), Audience: p.m.ClientID, Fetch: HTTPFetcher(nil), Now: now,
-		TenantClaim: "tenant", FunctionAddressesClaim: "function_addresses"}
+func (p provider) options(now func() time.Time) Options {
+	return Options{Issuer: p.Issuer(), Audience: p.ClientID, Fetch: HTTPFetcher(nil), Now: now,
+		TenantClaim: oidctest.ClaimTenant, FunctionAddressesClaim: oidctest.ClaimFunctionAddresses}
 }
 
 func newVerifier(t *testing.T, o Options) *Verifier {
@@ -206,7 +92,7 @@ func TestMockOIDCTokens(t *testing.T) {
 	refused("not yet valid", newVerifier(t, p.options(shifted(-2*time.Minute))), idt, "not yet valid")
 
 	// A token signed by the provider's own key but naming another issuer.
-	forged, err := p.m.Keypair.SignJWT(jwt.MapClaims{"iss": "https://evil.example", "aud": p.m.ClientID, "sub": "x", "tenant": "kommun-a",
+	forged, err := p.Keypair.SignJWT(jwt.MapClaims{"iss": "https://evil.example", "aud": p.ClientID, "sub": "x", "tenant": "kommun-a",
 		"exp": time.Now().Add(time.Minute).Unix()})
 	if err != nil {
 		t.Fatal(err)
@@ -214,9 +100,9 @@ func TestMockOIDCTokens(t *testing.T) {
 	refused("wrong issuer", v, forged, "issuer")
 	// A verifier configured for another issuer refuses the provider's discovery document.
 	o = p.options(time.Now)
-	o.Issuer = p.m.Addr() + "/other"
+	o.Issuer = p.Addr() + "/other"
 	o.Fetch = func(ctx context.Context, _ string) ([]byte, error) {
-		return HTTPFetcher(nil)(ctx, p.m.DiscoveryEndpoint())
+		return HTTPFetcher(nil)(ctx, p.DiscoveryEndpoint())
 	}
 	refused("discovery issuer", newVerifier(t, o), idt, "discovery document names issuer")
 
@@ -235,7 +121,7 @@ func TestMockOIDCTokens(t *testing.T) {
 	refused("alg none", v, none+"."+parts[1]+".", `alg "none"`)
 	// HS256 keyed with the provider's public key (the RS/HS confusion of RFC 8725 §2.1).
 	hs := b64.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + parts[1]
-	mac := hmac.New(sha256.New, p.m.Keypair.PublicKey.N.Bytes())
+	mac := hmac.New(sha256.New, p.Keypair.PublicKey.N.Bytes())
 	mac.Write([]byte(hs))
 	refused("alg HS256", v, hs+"."+b64.EncodeToString(mac.Sum(nil)), `alg "HS256"`)
 	crit := b64.EncodeToString([]byte(`{"alg":"RS256","crit":["exp"],"exp":1}`))
@@ -257,8 +143,8 @@ func TestKeyRotation(t *testing.T) {
 	if _, err := v.Verify(ctx, idt); err != nil {
 		t.Fatal(err)
 	}
-	if p.discovery.Load() != 1 || p.jwksHits.Load() != 1 {
-		t.Fatalf("first token: %d discovery, %d key set fetches", p.discovery.Load(), p.jwksHits.Load())
+	if p.DiscoveryHits.Load() != 1 || p.JWKSFetches.Load() != 1 {
+		t.Fatalf("first token: %d discovery, %d key set fetches", p.DiscoveryHits.Load(), p.JWKSFetches.Load())
 	}
 	key2, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -268,7 +154,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rotated, err := kp2.SignJWT(jwt.MapClaims{"iss": p.m.Issuer(), "aud": p.m.ClientID, "sub": "anna", "tenant": "kommun-a",
+	rotated, err := kp2.SignJWT(jwt.MapClaims{"iss": p.Issuer(), "aud": p.ClientID, "sub": "anna", "tenant": "kommun-a",
 		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix()})
 	if err != nil {
 		t.Fatal(err)
@@ -279,31 +165,29 @@ func TestKeyRotation(t *testing.T) {
 	if _, err := v.Verify(ctx, rotated); !errors.Is(err, oauth.ErrInvalidToken) {
 		t.Fatalf("unpublished key: %v", err)
 	}
-	if p.jwksHits.Load() != 2 {
-		t.Fatalf("unknown kid: %d key set fetches, want 2", p.jwksHits.Load())
+	if p.JWKSFetches.Load() != 2 {
+		t.Fatalf("unknown kid: %d key set fetches, want 2", p.JWKSFetches.Load())
 	}
-	p.mu.Lock()
-	p.keys = append(p.keys, kp2)
-	p.mu.Unlock()
+	p.Publish(kp2)
 	// Within MinRefresh nothing is fetched, however often an unknown kid comes.
 	for range 5 {
 		if _, err := v.Verify(ctx, rotated); !errors.Is(err, oauth.ErrInvalidToken) || !strings.Contains(err.Error(), "fetched less than") {
 			t.Fatalf("rate limit: %v", err)
 		}
 	}
-	if p.jwksHits.Load() != 2 {
-		t.Fatalf("rate limit broken: %d key set fetches", p.jwksHits.Load())
+	if p.JWKSFetches.Load() != 2 {
+		t.Fatalf("rate limit broken: %d key set fetches", p.JWKSFetches.Load())
 	}
 	now = now.Add(time.Minute)
 	if got, err := v.Verify(ctx, rotated); err != nil || got.ClientID != "anna" {
 		t.Fatalf("rotated key after MinRefresh: %+v %v", got, err)
 	}
-	if p.jwksHits.Load() != 3 || p.discovery.Load() != 1 {
-		t.Fatalf("after rotation: %d discovery, %d key set fetches", p.discovery.Load(), p.jwksHits.Load())
+	if p.JWKSFetches.Load() != 3 || p.DiscoveryHits.Load() != 1 {
+		t.Fatalf("after rotation: %d discovery, %d key set fetches", p.DiscoveryHits.Load(), p.JWKSFetches.Load())
 	}
 	// The old key is still published: its tokens verify without a fetch.
-	if _, err := v.Verify(ctx, idt); err != nil || p.jwksHits.Load() != 3 {
-		t.Fatalf("old key: %v (%d fetches)", err, p.jwksHits.Load())
+	if _, err := v.Verify(ctx, idt); err != nil || p.JWKSFetches.Load() != 3 {
+		t.Fatalf("old key: %v (%d fetches)", err, p.JWKSFetches.Load())
 	}
 }
 
