@@ -1,6 +1,7 @@
 // Command sdk-api is DIGG's SDK API (MT/MK, core/sdkapi) of one tenant as a Lambda behind
 // API Gateway HTTP API v2 or a Function URL: submit, query, delete, mailboxes. Access
-// tokens are checked against BREVDUVA_OAUTH_ISSUER and BREVDUVA_OAUTH_PUBLIC_KEY.
+// tokens are checked against BREVDUVA_OAUTH_ISSUER and BREVDUVA_OAUTH_PUBLIC_KEY and/or an
+// OpenID provider (BREVDUVA_OIDC_*, awssys.Verifier).
 // Submissions are enqueued (SQS wake-up) for as4-send. Without AWS_LAMBDA_RUNTIME_API the
 // same handler serves plain HTTP (BREVDUVA_LISTEN).
 package main

@@ -1,15 +1,10 @@
 package awssys
 
 import (
-	"crypto/ed25519"
 	"crypto/x509"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/brevduva/brevduva/core/oauth"
 
 	"github.com/brevduva/brevduva/core/msh"
 	"github.com/brevduva/brevduva/core/sdkapi"
@@ -19,24 +14,8 @@ import (
 // says otherwise (DIGG's guide: https://open-test.digg.se/sdk-api/v1/).
 const DefaultSDKAPIBasePath = "/sdk-api/v1"
 
-// Verifier is the access-token check of the SDK API from the environment: tokens are
-// EdDSA JWTs with iss = BREVDUVA_OAUTH_ISSUER, signed by the key whose public half is
-// BREVDUVA_OAUTH_PUBLIC_KEY (standard base64 of the 32-byte Ed25519 key) — core/oauth's
-// tokens. An external OIDC issuer with RSA keys and JWKS discovery is not supported yet.
-func Verifier(env Env) (*oauth.Verifier, error) {
-	var errs []error
-	v := env.need(&errs, EnvOAuthIssuer, EnvOAuthPublicKey)
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	k, err := base64.StdEncoding.DecodeString(v[EnvOAuthPublicKey])
-	if err != nil || len(k) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("awssys: %s: want base64 of a %d-byte Ed25519 public key", EnvOAuthPublicKey, ed25519.PublicKeySize)
-	}
-	return &oauth.Verifier{Key: ed25519.PublicKey(k), Issuer: v[EnvOAuthIssuer], Now: time.Now, Leeway: 30 * time.Second}, nil
-}
-
-// NewSDKAPIHandler is the SDK API of the system's tenant behind auth.
+// NewSDKAPIHandler is the SDK API of the system's tenant behind auth; browsers of the
+// origins in BREVDUVA_CORS_ORIGINS (comma-separated) get CORS answers.
 func NewSDKAPIHandler(env Env, sys *System, auth sdkapi.Authenticator) (http.Handler, error) {
 	base := env.get(EnvSDKAPIBasePath)
 	if base == "" {
@@ -47,7 +26,8 @@ func NewSDKAPIHandler(env Env, sys *System, auth sdkapi.Authenticator) (http.Han
 		return nil, err
 	}
 	h, err := sdkapi.NewHandler(sdkapi.Options{Service: sdkapi.NewEngineService(map[string]*msh.Engine{sys.Tenant.ID: sys.Engine}), Auth: auth,
-		BasePath: base, Now: time.Now, Logger: sys.Logger, Signer: signers})
+		BasePath: base, Now: time.Now, Logger: sys.Logger, Signer: signers,
+		AllowedOrigins: env.list(EnvCORSOrigins)})
 	if err != nil {
 		return nil, fmt.Errorf("awssys: %w", err)
 	}
