@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/brevduva/brevduva/core/audit"
 	"github.com/brevduva/brevduva/core/kvittens"
 	"github.com/brevduva/brevduva/core/o2o"
 	"github.com/brevduva/brevduva/core/pmode"
@@ -52,6 +53,9 @@ func (e *Engine) deliver(ctx context.Context, t *tenant, l Lease, id string) (ou
 	}
 	if notRegistered(err) || (err != nil && res != nil) {
 		log.WarnContext(ctx, "sender not registered in SMP/CertPub: not delivered, no kvittens", "err", err)
+		ev := inboundEvent(in, audit.TypeRejected, nil)
+		ev.Detail = "sender-not-registered"
+		e.audit(ctx, ev)
 		return done, nil
 	}
 	if err != nil {
@@ -106,6 +110,7 @@ func (e *Engine) deliver(ctx context.Context, t *tenant, l Lease, id string) (ou
 		}
 	}
 	d := kvittens.DecideError(rej)
+	e.audit(ctx, deliveryEvent(in, env, senderCert, d))
 	if rej != nil {
 		log.WarnContext(ctx, "message rejected", "reason", d.Reason, "detail", d.Detail, errAttr(rej))
 	} else {
@@ -200,7 +205,7 @@ func (e *Engine) sendKvittens(ctx context.Context, t *tenant, in InboundMessage,
 	}
 	_, err = e.createOutbound(ctx, t, outboundSpec{
 		id: rid, kind: KindReceipt, conversation: in.ConversationID, // ⚠U spec-facts §k 15
-		recipient: in.OriginalSender, function: env.HandlingServiceID, refTo: in.MessageID, xhe: b,
+		recipient: in.OriginalSender, function: env.HandlingServiceID, refTo: in.MessageID, xhe: b, receipt: string(rc.Code),
 	})
 	if errors.Is(err, ErrDuplicate) {
 		return nil // queued by an earlier attempt
@@ -257,8 +262,10 @@ func (e *Engine) receiveKvittens(ctx context.Context, t *tenant, in InboundMessa
 			}
 		}
 	}
-	_, err = Transition(ctx, e.o.Store, TransitionRequest{MessageKey: k, To: to, At: e.now(), Reason: reason,
-		Mutate: func(n *OutboundMessage) { setMeta(n, metaDetail, detail) }})
+	_, err = e.transition(ctx, TransitionRequest{MessageKey: k, To: to, At: e.now(), Reason: reason,
+		Mutate: func(n *OutboundMessage) { setMeta(n, metaDetail, detail) }}, func(ev *audit.Event) {
+		ev.Receipt, ev.O2OCert, ev.FromAP, ev.ToAP = string(rc.Code), certFingerprint(cert), in.FromParty, in.ToParty
+	})
 	if errors.Is(err, ErrInvalidTransition) {
 		log.WarnContext(ctx, "kvittens for a message in a final state", "refTo", rc.DocumentID, "code", rc.Code)
 		return done, nil

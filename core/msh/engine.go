@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/brevduva/brevduva/core/discovery"
@@ -100,6 +101,8 @@ type EngineOptions struct {
 	Transport Transport
 	Logger    *slog.Logger  // nil: discard
 	NewID     func() string // message, receipt and attempt ids; nil: random UUIDs
+	// Audit, if set, records every message event in the audit trail (Auditor).
+	Audit Auditor
 
 	// Retry overrides the PMode reception-awareness schedule (zero: the profile's, else
 	// "12;4;CONSTANT", spec-facts §k 18).
@@ -232,9 +235,10 @@ type MailList struct {
 // Engine is the access point: AS4 receive, send with reception awareness, MT delivery and
 // Meddelandekvittens handling for every configured tenant. It is safe for concurrent use.
 type Engine struct {
-	o       EngineOptions
-	log     *slog.Logger
-	tenants map[string]*tenant
+	o             EngineOptions
+	log           *slog.Logger
+	tenants       map[string]*tenant
+	auditFailures atomic.Uint64
 }
 
 // NewEngine checks o and returns an engine.

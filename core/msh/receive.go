@@ -11,6 +11,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/brevduva/brevduva/core/as4"
+	"github.com/brevduva/brevduva/core/audit"
 	"github.com/brevduva/brevduva/core/ebms"
 	"github.com/brevduva/brevduva/core/pmode"
 	"github.com/brevduva/brevduva/core/xmldsig"
@@ -54,6 +55,8 @@ func (e *Engine) testReceipt(ctx context.Context, t *tenant, v *as4.Verified) (A
 		return AS4Response{}, fmt.Errorf("msh: receive test message %s: receipt: %w", um.Info.MessageID, err)
 	}
 	e.log.InfoContext(ctx, "test message answered, not delivered", "tenant", t.cfg.ID, "messageId", um.Info.MessageID, "fromAP", um.From.ID)
+	e.audit(ctx, audit.Event{Tenant: t.cfg.ID, Type: audit.TypeReceived, AS4MessageID: um.Info.MessageID, FromAP: um.From.ID,
+		ToAP: um.To.ID, APCert: certFingerprint(v.Signer), Detail: "ebMS test message, not delivered"})
 	return AS4Response{Status: statusOK, ContentType: as4.SignalContentType, Body: receipt}, nil
 }
 
@@ -122,7 +125,7 @@ func (e *Engine) receive(ctx context.Context, tid string, contentType string, bo
 		in, err := e.o.Store.GetInbound(ctx, k)
 		if err == nil {
 			log.InfoContext(ctx, "duplicate message: receipt again, not delivered again")
-			return e.duplicateReceipt(t, in, v, refs)
+			return e.duplicateReceipt(ctx, t, in, v, refs)
 		}
 		if !errors.Is(err, ErrNotFound) {
 			return AS4Response{}, fmt.Errorf("msh: receive %s: %w", id, err)
@@ -155,11 +158,12 @@ func (e *Engine) receive(ctx context.Context, tid string, contentType string, bo
 			return AS4Response{}, fmt.Errorf("msh: receive %s: %w", id, gerr)
 		}
 		log.InfoContext(ctx, "concurrent duplicate: the stored receipt")
-		return e.duplicateReceipt(t, stored, v, refs)
+		return e.duplicateReceipt(ctx, t, stored, v, refs)
 	} else if err != nil {
 		return AS4Response{}, fmt.Errorf("msh: receive %s: %w", id, err)
 	}
 	log.InfoContext(ctx, "message received")
+	e.audit(ctx, inboundEvent(in, audit.TypeReceived, v.Signer))
 	return AS4Response{Status: statusOK, ContentType: as4.SignalContentType, Body: receipt}, nil
 }
 
@@ -167,7 +171,8 @@ func (e *Engine) receive(ctx context.Context, tid string, contentType string, bo
 // one byte for byte (its signature references match), else a receipt for the message as
 // it came this time (a resend is packed anew, with a new timestamp, and the sender checks
 // the receipt against what it sent, AS4 Profile §5.1.8). Either way nothing is delivered.
-func (e *Engine) duplicateReceipt(t *tenant, in InboundMessage, v *as4.Verified, refs string) (AS4Response, error) {
+func (e *Engine) duplicateReceipt(ctx context.Context, t *tenant, in InboundMessage, v *as4.Verified, refs string) (AS4Response, error) {
+	e.audit(ctx, inboundEvent(in, audit.TypeDuplicate, v.Signer))
 	if in.Meta[metaRefs] == refs && len(in.Receipt) > 0 {
 		return AS4Response{Status: statusOK, ContentType: as4.SignalContentType, Body: in.Receipt}, nil
 	}
@@ -186,6 +191,9 @@ func (e *Engine) errorResponse(ctx context.Context, t *tenant, refTo string, err
 		eb = ebms.NewError(ebms.Other, "", err)
 	}
 	e.log.WarnContext(ctx, "inbound message refused", "tenant", t.cfg.ID, "messageId", refTo, "code", eb.Code, "err", err)
+	if refTo != "" { // a verified message: its ids are the sender's (docs/design/audit.md)
+		e.audit(ctx, audit.Event{Tenant: t.cfg.ID, Type: audit.TypeRefused, AS4MessageID: refTo, ErrorCode: string(eb.Code), Detail: eb.ShortName})
+	}
 	b, serr := t.signals.ErrorSignal(refTo, eb)
 	if serr != nil {
 		return AS4Response{}, fmt.Errorf("msh: error signal: %w (answering %w)", serr, err)

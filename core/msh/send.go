@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/brevduva/brevduva/core/as4"
+	"github.com/brevduva/brevduva/core/audit"
 	"github.com/brevduva/brevduva/core/certpub"
 	"github.com/brevduva/brevduva/core/discovery"
 	"github.com/brevduva/brevduva/core/ebms"
@@ -160,6 +161,7 @@ func (e *Engine) submit(ctx context.Context, tid string, s Submission) (*Outboun
 
 type outboundSpec struct {
 	id, conversation, recipient, function, label, refTo string
+	receipt                                             string // a kvittens: its code (audit trail)
 	kind                                                OutboundKind
 	xhe                                                 []byte
 }
@@ -200,6 +202,9 @@ func (e *Engine) createOutbound(ctx context.Context, t *tenant, s outboundSpec) 
 		return OutboundMessage{}, fmt.Errorf("create outbound %s: %w", s.id, err)
 	}
 	rec.Version = 1
+	ev := outboundEvent(rec, audit.TypeSubmitted)
+	ev.O2OCert, ev.Receipt = certFingerprint(t.cfg.O2OCert), s.receipt
+	e.audit(ctx, ev)
 	return rec, nil
 }
 
@@ -229,7 +234,7 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 		return done, nil
 	}
 	kind := OutboundKind(m.Meta[metaKind])
-	m, err = Transition(ctx, e.o.Store, TransitionRequest{MessageKey: k, From: m.State, To: StateSubmitted, At: now,
+	m, err = e.transition(ctx, TransitionRequest{MessageKey: k, From: m.State, To: StateSubmitted, At: now,
 		Mutate: func(n *OutboundMessage) {
 			n.Attempts++
 			if n.Meta == nil {
@@ -254,6 +259,9 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 		log.WarnContext(ctx, "recipient lookup failed", "err", err)
 		return e.failAttempt(ctx, t, m, "EBMS:0005", "lookup failed")
 	}
+	peer := func(ev *audit.Event) { // the receiving AP, for the audit trail
+		ev.FromAP, ev.ToAP, ev.APCert = t.cfg.APPartyID, res.APCertificate.Subject.CommonName, certFingerprint(res.APCertificate)
+	}
 	if kind == KindMessage && t.cfg.O2OTrust != nil {
 		// The recipient's CertPub certificate must chain to the O2O CA and be valid now
 		// (spec-facts §j): a message sealed for an expired key is not sent (ERROR).
@@ -263,7 +271,7 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 		}
 		if err != nil {
 			log.WarnContext(ctx, "recipient O2O certificate not valid", "err", err)
-			_, err := e.finish(ctx, m, StateError, reasonRecipientCertificate, "")
+			_, err := e.finish(ctx, m, StateError, reasonRecipientCertificate, "", peer)
 			return done, err
 		}
 	}
@@ -285,24 +293,27 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 	ct, sent, err := packer.Pack(&wire, um, []as4.Payload{{ContentID: leg.PayloadCID, MimeType: leg.PayloadMimeType, Data: x}})
 	if err != nil {
 		log.ErrorContext(ctx, "pack failed", "err", err)
-		_, err2 := e.finish(ctx, m, StateError, string(ebmsCode(err)), "pack failed")
+		_, err2 := e.finish(ctx, m, StateError, string(ebmsCode(err)), "pack failed", peer)
 		return done, err2
 	}
 	rct, rbody, err := e.o.Transport.Post(ctx, res.EndpointURL, ct, &wire)
 	if err != nil {
 		detail := transportFailure(err)
 		log.WarnContext(ctx, "no response", "endpoint", res.EndpointURL, "detail", detail, "err", err)
-		return e.failAttempt(ctx, t, m, string(ebms.ConnectionFailure), detail)
+		return e.failAttempt(ctx, t, m, string(ebms.ConnectionFailure), detail, peer)
 	}
-	v := &as4.SignalVerifier{Profile: t.profile, Trust: t.cfg.APTrust, Known: []*x509.Certificate{res.APCertificate}}
+	// Only the receiving AP's own certificate (from its SMP registration) may sign the
+	// receipt or error that decides this message (issue 9: signals from another party are
+	// never trusted).
+	v := &as4.SignalVerifier{Profile: t.profile, Trust: t.cfg.APTrust, Known: []*x509.Certificate{res.APCertificate}, Peer: res.APCertificate}
 	if _, rerr := v.VerifyReceipt(sent, rct, bytes.NewReader(rbody)); rerr == nil {
 		next := StateWaitingForReceipt
 		reason := ""
 		if kind == KindReceipt {
 			// A Meddelandekvittens is never answered (spec-facts §d): the AS4 receipt ends it.
-			next, reason = StateAccepted, "as4-receipt"
+			next, reason = StateAccepted, receiptAS4
 		}
-		m2, err := e.finish(ctx, m, next, reason, "")
+		m2, err := e.finish(ctx, m, next, reason, "", peer, func(ev *audit.Event) { ev.Receipt = receiptAS4 })
 		if err != nil {
 			return done, err
 		}
@@ -314,11 +325,11 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 	} else if sig, serr := v.Verify(rct, bytes.NewReader(rbody)); serr == nil && sig.Messaging.SignalMessage != nil && len(sig.Messaging.SignalMessage.Errors) > 0 {
 		eb := sig.Messaging.SignalMessage.Errors[0]
 		log.WarnContext(ctx, "ebms error signal", "code", eb.Code, "shortName", eb.ShortName)
-		_, err := e.finish(ctx, m, StateMessageExchangeError, string(eb.Code), eb.ShortName)
+		_, err := e.finish(ctx, m, StateMessageExchangeError, string(eb.Code), eb.ShortName, peer)
 		return done, err
 	} else {
 		log.WarnContext(ctx, "no valid receipt", "err", rerr)
-		return e.failAttempt(ctx, t, m, string(ebmsCode(rerr)), "invalid receipt")
+		return e.failAttempt(ctx, t, m, string(ebmsCode(rerr)), "invalid receipt", peer)
 	}
 }
 
@@ -332,7 +343,7 @@ func (e *Engine) kvittensTimeout(ctx context.Context, m OutboundMessage) (outcom
 	if due := m.UpdatedAt.Add(e.o.ReceiptTimeout); now.Before(due) {
 		return retryIn(due.Sub(now)), nil
 	}
-	_, err := Transition(ctx, e.o.Store, TransitionRequest{MessageKey: m.MessageKey, From: StateWaitingForReceipt,
+	_, err := e.transition(ctx, TransitionRequest{MessageKey: m.MessageKey, From: StateWaitingForReceipt,
 		To: StateMessageExchangeError, At: now, Reason: reasonKvittensTimeout})
 	if errors.Is(err, ErrConflict) { // the kvittens came meanwhile
 		return done, nil
@@ -348,12 +359,16 @@ func (e *Engine) kvittensTimeout(ctx context.Context, m OutboundMessage) (outcom
 // O2O certificate is not valid.
 const reasonRecipientCertificate = "recipient-certificate-invalid"
 
+// receiptAS4 is the Reason of a kvittens the peer's AP acknowledged, and the audit
+// trail's receipt status of a verified AS4 receipt.
+const receiptAS4 = "as4-receipt"
+
 // reasonKvittensTimeout is the Reason of a message whose Meddelandekvittens did not come.
 const reasonKvittensTimeout = "kvittens-timeout"
 
 // failAttempt records a failed attempt: SCHEDULED_FOR_RESEND at the schedule's next time,
 // or MESSAGE_EXCHANGE_ERROR with EBMS:0301 MissingReceipt when the retries are spent.
-func (e *Engine) failAttempt(ctx context.Context, t *tenant, m OutboundMessage, code, detail string) (outcome, error) {
+func (e *Engine) failAttempt(ctx context.Context, t *tenant, m OutboundMessage, code, detail string, with ...func(*audit.Event)) (outcome, error) {
 	first, err := time.Parse(time.RFC3339Nano, m.Meta[metaFirst])
 	if err != nil {
 		first = m.CreatedAt
@@ -362,15 +377,15 @@ func (e *Engine) failAttempt(ctx context.Context, t *tenant, m OutboundMessage, 
 	state, next := t.retry.AfterFailure(first, attempts)
 	now := e.now()
 	if state == StateMessageExchangeError {
-		_, err := e.finish(ctx, m, StateMessageExchangeError, string(ebms.MissingReceipt), code+" "+detail)
+		_, err := e.finish(ctx, m, StateMessageExchangeError, string(ebms.MissingReceipt), code+" "+detail, with...)
 		e.log.WarnContext(ctx, "retries spent", "tenant", t.cfg.ID, "messageId", m.MessageID, "attempts", attempts, "code", ebms.MissingReceipt)
 		return done, err
 	}
-	_, err = Transition(ctx, e.o.Store, TransitionRequest{MessageKey: m.MessageKey, From: StateSubmitted, To: StateScheduledForResend,
+	_, err = e.transition(ctx, TransitionRequest{MessageKey: m.MessageKey, From: StateSubmitted, To: StateScheduledForResend,
 		At: now, Reason: code, Mutate: func(n *OutboundMessage) {
 			n.NextAttempt = next
 			setMeta(n, metaDetail, detail)
-		}})
+		}}, with...)
 	if err != nil {
 		return outcome{}, fmt.Errorf("msh: send %s: %w", m.MessageID, err)
 	}
@@ -379,9 +394,9 @@ func (e *Engine) failAttempt(ctx context.Context, t *tenant, m OutboundMessage, 
 
 // finish moves a message from SUBMITTED to a result state. A message that moved on
 // meanwhile (a kvittens overtook the AS4 receipt) is left as it is.
-func (e *Engine) finish(ctx context.Context, m OutboundMessage, to State, reason, detail string) (OutboundMessage, error) {
-	n, err := Transition(ctx, e.o.Store, TransitionRequest{MessageKey: m.MessageKey, From: StateSubmitted, To: to, At: e.now(),
-		Reason: reason, Mutate: func(n *OutboundMessage) { setMeta(n, metaDetail, detail) }})
+func (e *Engine) finish(ctx context.Context, m OutboundMessage, to State, reason, detail string, with ...func(*audit.Event)) (OutboundMessage, error) {
+	n, err := e.transition(ctx, TransitionRequest{MessageKey: m.MessageKey, From: StateSubmitted, To: to, At: e.now(),
+		Reason: reason, Mutate: func(n *OutboundMessage) { setMeta(n, metaDetail, detail) }}, with...)
 	if errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalidTransition) {
 		cur, gerr := e.o.Store.GetOutbound(ctx, m.MessageKey)
 		if gerr == nil && (cur.State == StateAccepted || cur.State == StateRejected) {
