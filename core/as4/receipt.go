@@ -116,6 +116,11 @@ type SignalVerifier struct {
 	Trust   *trust.Store
 	Known   []*x509.Certificate // resolve SKI / IssuerSerial token references
 	Limits  *Limits
+	// Peer, when set, is the only certificate a signal may be signed with: the AP
+	// certificate the receiver's SMP registration publishes (spec-facts §a: peer cert
+	// from SMP Endpoint/Certificate). Chain validation alone would also accept any
+	// other AP of the same CA, e.g. a receipt forged by a third access point.
+	Peer *x509.Certificate
 }
 
 // VerifiedSignal is a signal message whose signature, references and signer verified.
@@ -174,6 +179,9 @@ func (v *SignalVerifier) Verify(contentType string, body io.Reader) (*VerifiedSi
 	chain, err := checkTrust(v.Trust, sr.signer, sec)
 	if err != nil {
 		return nil, err
+	}
+	if v.Peer != nil && !v.Peer.Equal(sr.signer) {
+		return nil, ebErr(ebms.FailedAuthentication, fmt.Sprintf("signal signed by %q, not by the peer's certificate", sr.signer.Subject.String()), nil)
 	}
 	return &VerifiedSignal{Messaging: m, Signer: sr.signer, Chain: chain, References: sr.refCopies()}, nil
 }
