@@ -27,7 +27,7 @@ var caseWorker = oidctest.User{Subject: "anna", Tenant: "kommun-a", Scope: oauth
 
 type provider struct{ *oidctest.Provider }
 
-func startProvider(t *testing.T) provider { return provider{oidctest.Start(t)} }
+func startProvider(t *testing.T) provider { return provider{oidctest.Start(t, oidctest.Options{})} }
 
 func (p provider) signIn(t *testing.T, u oidctest.User) (idToken, accessToken string) {
 	tr := p.SignIn(t, u)

@@ -17,7 +17,7 @@ import (
 // TestVerifierFromEnv: the sdk-api function accepts tokens of an OpenID provider
 // (mockoidc) configured by BREVDUVA_OIDC_*, core/oauth tokens, or both.
 func TestVerifierFromEnv(t *testing.T) {
-	p := oidctest.Start(t)
+	p := oidctest.Start(t, oidctest.Options{})
 	tokens := p.SignIn(t, oidctest.User{Subject: "anna", Tenant: "kommun-a", Scope: oauth.ScopeMailbox, FunctionAddresses: []string{"socialtjansten"}})
 	key := ed25519.NewKeyFromSeed(make([]byte, 32))
 	local, err := oauth.NewServer(oauth.ServerOptions{Key: key, Issuer: "https://ap.kommun-a.se/oauth2/token", Now: time.Now,

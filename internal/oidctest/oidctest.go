@@ -2,7 +2,7 @@
 // (github.com/oauth2-proxy/mockoidc), on 127.0.0.1 for tests of core/oidc and its
 // wiring: the authorization code flow with PKCE (S256), users whose ID tokens carry
 // Brevduva's claims, a key set the test can rotate, and counts of discovery and key
-// set fetches.
+// set fetches, short token lifetimes and CORS for a page on another origin.
 package oidctest
 
 import (
@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
@@ -30,22 +31,30 @@ const (
 // Provider is a running mockoidc.
 type Provider struct {
 	*mockoidc.MockOIDC
-	mu             sync.Mutex
-	keys           []*mockoidc.Keypair
-	JWKSFetches    atomic.Int32
-	DiscoveryHits  atomic.Int32
-	allowedOrigins []string
+	mu            sync.Mutex
+	keys          []*mockoidc.Keypair
+	JWKSFetches   atomic.Int32
+	DiscoveryHits atomic.Int32
+	cors          bool
 }
 
-// Start runs a provider until the test ends. CORS headers (for a browser page on
-// another origin) are added for origins.
-func Start(t testing.TB, origins ...string) *Provider {
+// Options configure Start.
+type Options struct {
+	AccessTTL time.Duration // lifetime of ID and access tokens (0: mockoidc's 10 minutes)
+	CORS      bool          // answer any page origin (a browser page signs in from elsewhere)
+}
+
+// Start runs a provider until the test ends.
+func Start(t testing.TB, o Options) *Provider {
 	t.Helper()
 	m, err := mockoidc.NewServer(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Provider{MockOIDC: m, keys: []*mockoidc.Keypair{m.Keypair}, allowedOrigins: origins}
+	if o.AccessTTL > 0 {
+		m.AccessTTL = o.AccessTTL
+	}
+	p := &Provider{MockOIDC: m, keys: []*mockoidc.Keypair{m.Keypair}, cors: o.CORS}
 	if err := m.AddMiddleware(p.middleware); err != nil {
 		t.Fatal(err)
 	}
@@ -71,11 +80,9 @@ func (p *Provider) Publish(kp *mockoidc.Keypair) {
 // counts fetches and answers CORS for the allowed origins.
 func (p *Provider) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, o := range p.allowedOrigins {
-			if r.Header.Get("Origin") == o {
-				w.Header().Set("Access-Control-Allow-Origin", o)
-				w.Header().Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
-			}
+		if o := r.Header.Get("Origin"); p.cors && o != "" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
 		}
 		switch {
 		case r.Method == http.MethodOptions:
