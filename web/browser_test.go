@@ -99,10 +99,11 @@ func TestBrowser(t *testing.T) {
 			}
 			if scenario == "sealed-inbox" {
 				tenants[1].(map[string]any)["endToEnd"] = true
-				raw, _ = json.MarshalIndent(doc, "", "  ")
-				if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
-					t.Fatal(err)
-				}
+			}
+			addNoO2OParticipant(t, doc)
+			raw, _ = json.MarshalIndent(doc, "", "  ")
+			if err := os.WriteFile(cfgPath, raw, 0o644); err != nil {
+				t.Fatal(err)
 			}
 			secret := func(i int) string {
 				cs, _ := tenants[i].(map[string]any)["clients"].([]any)
@@ -127,6 +128,30 @@ func TestBrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// NoO2OParticipant is a test bed participant whose SMP entry has no CertPub certificate,
+// so a sender finds no encryption certificate (the page must say so).
+const NoO2OParticipant = "0203:utan-o2o.brevduva.localhost"
+
+// addNoO2OParticipant registers NoO2OParticipant like the first test participant, without
+// its O2O certificate.
+func addNoO2OParticipant(t *testing.T, doc map[string]any) {
+	t.Helper()
+	tps, _ := doc["testParticipants"].([]any)
+	if len(tps) == 0 {
+		t.Fatal("config.json: no test participants to copy")
+	}
+	p := map[string]any{}
+	for k, v := range tps[0].(map[string]any) {
+		p[k] = v
+	}
+	delete(p, "o2oCert")
+	delete(p, "serve")
+	delete(p, "endpointListen")
+	p["participant"], p["name"], p["endpoint"] = NoO2OParticipant, "Test: utan krypteringscertifikat", "tenant:kommun-b"
+	p["description"], p["expect"] = "CertPub publishes no O2O certificate", "the page says the recipient has no encryption certificate"
+	doc["testParticipants"] = append(tps, p)
 }
 
 // serve starts `brevduva serve --config cfg` until the test ends and returns its web URL.

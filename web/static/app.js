@@ -1,10 +1,12 @@
 // Brevduva web client: plain ES module. Seals in the browser (wasm) and sends sealedXhe.
 import { load } from './brevduva.js';
+import { tokenClaims, mountSignIn, finishSignIn, watchExpiry, mailboxes, authText } from './auth.js';
 
 const T = {
   sv: { tagline:'Säker digital kommunikation', signin:'Logga in', clientId:'Klient-id', clientSecret:'Klienthemlighet', signinBtn:'Logga in',
-    keyH:'Organisationens nyckel', keyHelp:'Välj organisationens O2O-nyckel och certifikat (PEM). Nyckeln stannar i webbläsarens minne och skickas aldrig.',
-    keyFile:'Nyckel och certifikat (PEM)', fromFA:'Från funktionsadress', compose:'Nytt meddelande', preview:'Förhandsvisning', mdHelp:'Markdown: # rubrik, **fet**, *kursiv*, - punktlista, 1. numrerad lista.', orgSearch:'Mottagande organisation (sök)', fa:'Mottagarens funktionsadress',
+    keyH:'Organisationens nyckel', keyHelp:'Välj organisationens O2O-nyckel och certifikat (PEM, eller PKCS#12 .p12/.pfx med lösenord). Nyckeln stannar i webbläsarens minne och skickas aldrig.',
+    keyFile:'Nyckel och certifikat (PEM eller PKCS#12)', keyPassword:'Lösenord (PKCS#12)', keyMode:'Signera med', modeBrowser:'nyckel i webbläsaren', modeServer:'organisationens nyckel på servern',
+    serverKey:'Servern signerar med organisationens nyckel; meddelandet förseglas ändå här i webbläsaren.', fromFA:'Från funktionsadress', compose:'Nytt meddelande', preview:'Förhandsvisning', mdHelp:'Markdown: # rubrik, **fet**, *kursiv*, - punktlista, 1. numrerad lista.', orgSearch:'Mottagande organisation (sök)', fa:'Mottagarens funktionsadress',
     subject:'Ärende', ref:'Diarienummer (valfritt)', refShort:'Diarienummer', body:'Meddelande', conf:'Innehåller sekretess', files:'Bilagor', pSeal:'Försegling', pUp:'Uppladdning',
     send:'Försegla och skicka', outbox:'Skickat', to:'Till', status:'Status', inbox:'Inkorg', mailbox:'Funktionsbrevlåda',
     lang:'English', langLabel:'Switch to English', signedIn:'Inloggad som', keyLoaded:'Nyckel laddad', validTo:'giltig till',
@@ -14,12 +16,14 @@ const T = {
     SCHEDULED:'Schemalagt', SUBMITTED:'Inskickat', SCHEDULED_FOR_RESEND:'Skickas igen', ACKNOWLEDGE:'Kvitterat av accesspunkten', WAITING_FOR_RECEIPT:'Väntar på kvittens', MESSAGE_EXCHANGE_ERROR:'Kunde inte levereras', ACCEPTED:'Mottaget', REJECTED:'Avvisat', ERROR:'Fel', SENT:'Skickat',
     err: { 'key-mismatch':'Nyckeln hör inte till certifikatet. Välj organisationens rätta nyckel.', 'cert-expired':'Organisationens certifikat har gått ut eller är inte giltigt ännu.',
       'key-missing':'Filen innehåller ingen privat nyckel.', 'cert-missing':'Välj även organisationens certifikat (PEM).', 'key-encrypted':'Nyckeln är lösenordsskyddad. Exportera den utan lösenord (PKCS#8).',
-      'key-unreadable':'Nyckeln kunde inte läsas.', 'no-encryption-cert':'Mottagaren har inget krypteringscertifikat i CertPub. Meddelandet kan inte förseglas till den mottagaren.',
+      'key-unreadable':'Nyckeln kunde inte läsas.', 'pkcs12-password':'Lösenordet öppnar inte PKCS#12-filen. Kontrollera lösenordet.', 'pkcs12-unreadable':'PKCS#12-filen kunde inte läsas.',
+      'remote-signer':'Servern kunde inte signera meddelandet:', 'no-encryption-cert':'Mottagaren har inget krypteringscertifikat i CertPub. Meddelandet kan inte förseglas till den mottagaren.',
       'recipient-cert-expired':'Mottagarens krypteringscertifikat har gått ut. Meddelandet kan inte förseglas; kontakta mottagaren.',
       'smp-signature':'Mottagarens uppgifter i SMP kunde inte verifieras.', 'no-signing-cert':'Avsändaren har inget signeringscertifikat i CertPub; meddelandet kan inte verifieras.', 'rejected':'Meddelandet kunde inte öppnas eller verifieras:', 'no-key':'Ladda organisationens nyckel först.', 'invalid':'Meddelandet är inte giltigt:' } },
   en: { tagline:'Secure digital communication', signin:'Sign in', clientId:'Client id', clientSecret:'Client secret', signinBtn:'Sign in',
-    keyH:"Organisation's key", keyHelp:"Choose the organisation's O2O key and certificate (PEM). The key stays in the browser's memory and is never sent.",
-    keyFile:'Key and certificate (PEM)', fromFA:'From function address', compose:'New message', preview:'Preview', mdHelp:'Markdown: # heading, **bold**, *italic*, - bullet list, 1. numbered list.', orgSearch:'Recipient organisation (search)', fa:'Recipient function address',
+    keyH:"Organisation's key", keyHelp:"Choose the organisation's O2O key and certificate (PEM, or PKCS#12 .p12/.pfx with its password). The key stays in the browser's memory and is never sent.",
+    keyFile:'Key and certificate (PEM or PKCS#12)', keyPassword:'Password (PKCS#12)', keyMode:'Sign with', modeBrowser:'key in the browser', modeServer:"the organisation's key on the server",
+    serverKey:"The server signs with the organisation's key; the message is still sealed here in the browser.", fromFA:'From function address', compose:'New message', preview:'Preview', mdHelp:'Markdown: # heading, **bold**, *italic*, - bullet list, 1. numbered list.', orgSearch:'Recipient organisation (search)', fa:'Recipient function address',
     subject:'Subject', ref:'Reference (case) number, optional', refShort:'Reference number', body:'Message', conf:'Confidential content', files:'Attachments', pSeal:'Sealing', pUp:'Upload',
     send:'Seal and send', outbox:'Sent', to:'To', status:'Status', inbox:'Inbox', mailbox:'Function mailbox',
     lang:'Svenska', langLabel:'Byt till svenska', signedIn:'Signed in as', keyLoaded:'Key loaded', validTo:'valid to',
@@ -29,7 +33,8 @@ const T = {
     SCHEDULED:'Scheduled', SUBMITTED:'Submitted', SCHEDULED_FOR_RESEND:'Scheduled for resend', ACKNOWLEDGE:'Acknowledged by the access point', WAITING_FOR_RECEIPT:'Waiting for receipt', MESSAGE_EXCHANGE_ERROR:'Could not be delivered', ACCEPTED:'Accepted', REJECTED:'Rejected', ERROR:'Error', SENT:'Sent',
     err: { 'key-mismatch':"The key does not belong to the certificate. Choose the organisation's right key.", 'cert-expired':"The organisation's certificate has expired or is not yet valid.",
       'key-missing':'The file holds no private key.', 'cert-missing':"Choose the organisation's certificate (PEM) as well.", 'key-encrypted':'The key is password protected. Export it without a password (PKCS#8).',
-      'key-unreadable':'The key could not be read.', 'no-encryption-cert':'The recipient has no encryption certificate in CertPub. The message cannot be sealed for that recipient.',
+      'key-unreadable':'The key could not be read.', 'pkcs12-password':'The password does not open the PKCS#12 file. Check the password.', 'pkcs12-unreadable':'The PKCS#12 file could not be read.',
+      'remote-signer':'The server could not sign the message:', 'no-encryption-cert':'The recipient has no encryption certificate in CertPub. The message cannot be sealed for that recipient.',
       'recipient-cert-expired':"The recipient's encryption certificate has expired. The message cannot be sealed; contact the recipient.",
       'smp-signature':"The recipient's SMP data could not be verified.", 'no-signing-cert':'The sender publishes no CertPub signing certificate; the message cannot be verified.', 'rejected':'The message could not be opened or verified:', 'no-key':"Load the organisation's key first.", 'invalid':'The message is not valid:' } },
 };
@@ -48,12 +53,13 @@ function applyLang() {
   if (state.open) openMessage(...state.open);
 }
 function alertMsg(text, ok = false) { const a = $('#alert'); a.textContent = text; a.hidden = !text; a.classList.toggle('ok', ok); }
-function errText(e) { return (e && e.code && T[lang].err[e.code]) ? T[lang].err[e.code] + (e.code === 'rejected' ? ' ' + e.message : '') + ' (' + e.code + ')' : (e.message || String(e)); }
+function errText(e) { return (e && e.code && T[lang].err[e.code]) ? T[lang].err[e.code] + (e.code === 'rejected' || e.code === 'remote-signer' ? ' ' + e.message : '') + ' (' + e.code + ')' : (e.message || String(e)); }
 function renderWho() { if (state.tenant) $('#who').textContent = `${t('signedIn')} ${state.tenant.name} (${state.tenant.participant})`; }
 
 async function api(path, opts = {}) {
   const r = await fetch(state.index.sdkApiBaseURL.replace(/^https?:\/\/[^/]+/, '') + path, { ...opts, headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/vnd.api+json', ...(opts.headers || {}) } });
   const body = r.headers.get('content-type')?.includes('json') ? await r.json() : await r.text();
+  if (r.status === 401 && state.config?.oidc) expired();
   if (!r.ok) throw new Error(problemText(body, r.status));
   return body;
 }
@@ -72,31 +78,73 @@ $('#signin-form').addEventListener('submit', async (ev) => {
     state.config = state.config || await (await fetch('/web/config.json')).json();
     const r = await fetch(new URL(state.index.tokenURL).pathname, { method: 'POST', headers: { Authorization: 'Basic ' + btoa(id + ':' + secret), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
     if (!r.ok) throw new Error(t('loginFailed'));
-    state.token = (await r.json()).access_token;
-    state.tenant = state.index.tenants.find((x) => x.clientId === id) || state.index.tenants[0];
+    const token = (await r.json()).access_token;
     state.creds = { id, secret };
-    $('#signin').hidden = true; $('#app').hidden = false; renderWho();
-    for (const sel of ['#mailbox', '#from']) $(sel).replaceChildren(...state.tenant.functionAddresses.map((f) => el('option', { value: f.id, textContent: f.name })));
-    state.wasm = await load();
-    refreshOutbox(); refreshInbox();
-    setInterval(() => { refreshOutbox(); refreshInbox(); }, 1500);
+    await enter({ token, claims: tokenClaims(token) }, id);
     setInterval(renewToken, 240000);
-    $('#key-file').focus();
   } catch (e) { alertMsg(e.message); }
 });
+// enter shows the app for a session ({token, claims, expiresAt?}; auth.js): the tenant
+// of the token, and only the mailboxes of the function addresses it may read.
+async function enter(session, clientId) {
+  state.index = state.index || await (await fetch('/', { headers: { Accept: 'application/json' } })).json();
+  state.token = session.token;
+  const oidc = state.config.oidc, tenantId = session.claims?.[oidc ? oidc.tenantClaim : 'tnt'];
+  state.tenant = state.index.tenants.find((x) => x.id === tenantId) || state.index.tenants.find((x) => x.clientId === clientId) || state.index.tenants[0];
+  $('#signin').hidden = true; $('#app').hidden = false; renderWho();
+  const fas = mailboxes(state.tenant.functionAddresses, session.claims, oidc ? oidc.functionAddressesClaim : 'fas', !!oidc?.functionAddressesClaim);
+  for (const sel of ['#mailbox', '#from']) $(sel).replaceChildren(...fas.map((f) => el('option', { value: f.id, textContent: f.name })));
+  state.stopExpiry?.();
+  if (session.expiresAt) state.stopExpiry = watchExpiry(session.expiresAt, expired);
+  if (!state.wasm) {
+    state.wasm = await load();
+    setInterval(() => { refreshOutbox(); refreshInbox(); }, 1500);
+  }
+  refreshOutbox(); refreshInbox();
+  $('#key-file').focus();
+}
+// expired: the token's lifetime is over (or the API refused it): sign in again. The
+// loaded key stays in memory; the token is dropped.
+function expired() {
+  if (!state.token) return;
+  state.token = null; state.stopExpiry?.();
+  $('#app').hidden = true; $('#signin').hidden = false; alertMsg(authText('expired'));
+}
 async function renewToken() {
   const r = await fetch(new URL(state.index.tokenURL).pathname, { method: 'POST', headers: { Authorization: 'Basic ' + btoa(state.creds.id + ':' + state.creds.secret), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
   if (r.ok) state.token = (await r.json()).access_token;
 }
 
-$('#key-file').addEventListener('change', async (ev) => {
+// The key is read here and handed to the wasm worker; it is never uploaded. A .p12/.pfx
+// file is PKCS#12 (opened with the password field), anything else PEM text.
+async function loadKeyFiles() {
+  const files = [...$('#key-file').files];
+  if (!files.length) return;
   alertMsg(''); $('#key-status').textContent = '';
   try {
-    const text = (await Promise.all([...ev.target.files].map((f) => f.text()))).join('\n');
-    state.key = state.wasm.loadKey(text);
+    const p12 = files.find((f) => /\.(p12|pfx)$/i.test(f.name));
+    state.key = p12 ? await state.wasm.loadPKCS12(new Uint8Array(await p12.arrayBuffer()), $('#key-password').value)
+      : await state.wasm.loadKey((await Promise.all(files.map((f) => f.text()))).join('\n'));
     $('#key-status').textContent = `${t('keyLoaded')}: ${state.key.subject}, ${t('validTo')} ${state.key.notAfter.slice(0, 10)}`;
   } catch (e) { state.key = null; alertMsg(errText(e)); }
-});
+}
+$('#key-file').addEventListener('change', loadKeyFiles);
+$('#key-password').addEventListener('change', loadKeyFiles);
+for (const r of document.querySelectorAll('input[name="key-mode"]')) r.addEventListener('change', keyMode);
+function keyMode() {
+  const server = $('#mode-server').checked;
+  $('#browser-key').hidden = server; $('#server-key').hidden = !server;
+}
+const remote = () => $('#mode-server').checked;
+
+// The remote signer: the server signs only the SignedInfo digest with the organisation's
+// key (POST /sdk/signatures, core/sdkapi); it never sees the message.
+const digestURIs = { 'SHA-256': 'http://www.w3.org/2001/04/xmlenc#sha256', 'SHA-512': 'http://www.w3.org/2001/04/xmlenc#sha512' };
+const serverSign = (messageId) => async (digest, hash) => {
+  const r = await api('/sdk/signatures', { method: 'POST', headers: { 'Content-Type': 'application/vnd.api+json' },
+    body: JSON.stringify({ data: { type: 'signatures', attributes: { messageId, digestAlgorithm: digestURIs[hash], digestValue: b64(digest) } } }) });
+  return Uint8Array.from(atob(r.data.attributes.signatureValue), (c) => c.charCodeAt(0));
+};
 
 // Address book search (the server folds å/ä/ö).
 let searchTimer;
@@ -135,7 +183,7 @@ async function recipientCert(participant, use) {
   const u = state.config.smpPath + encodeURIComponent('iso6523-actorid-upis::' + participant) + '/services/' + encodeURIComponent(doc);
   const r = await fetch(u);
   if (!r.ok) { const e = new Error('SMP ' + r.status); e.code = 'no-encryption-cert'; throw e; }
-  return state.wasm.recipientCert(new Uint8Array(await r.arrayBuffer()), state.config.smpRootsPEM, use);
+  return await state.wasm.recipientCert(new Uint8Array(await r.arrayBuffer()), state.config.smpRootsPEM, use);
 }
 
 const b64 = (u8) => { let s = ''; for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000)); return btoa(s); };
@@ -144,7 +192,7 @@ $('#compose').addEventListener('submit', async (ev) => {
   ev.preventDefault(); alertMsg('');
   const pSeal = $('#p-seal'), pUp = $('#p-up'); pSeal.value = 0; pUp.value = 0;
   if (!state.org) return alertMsg(t('noOrg'));
-  if (!state.key) return alertMsg(t('noKey'));
+  if (!state.key && !remote()) return alertMsg(t('noKey'));
   $('#send').disabled = true;
   try {
     const files = [...$('#files').files];
@@ -160,13 +208,14 @@ $('#compose').addEventListener('submit', async (ev) => {
       Documents: [{ DocumentID: crypto.randomUUID(), DocumentName: $('#subject').value, Index: '1', Texts: [$('#body').value],
         Files: files.map((f) => ({ FileName: f.name, ContentType: f.type || 'application/octet-stream' })) }],
     };
-    await tick();
-    const xml = state.wasm.build(JSON.stringify(msg), bytes); pSeal.value = 50;
-    const vs = state.wasm.validate(xml);
+    const xml = await state.wasm.build(JSON.stringify(msg), bytes); pSeal.value = 50;
+    const vs = await state.wasm.validate(xml); pSeal.value = 60;
     if (vs.length) { const e = new Error(T[lang].err.invalid + ' ' + vs.map((v) => `${v.rule} ${v.location}: ${v.text}`).join('; ')); throw e; }
-    await tick();
-    const xhe = state.wasm.seal(xml, rc.pem, fa); pSeal.value = 100;
-    await tick();
+    pSeal.removeAttribute('value'); // sealing runs in the worker: indeterminate until it is done
+    const xhe = remote()
+      ? await state.wasm.sealRemote(xml, (await recipientCert(state.tenant.participant, 'signing')).pem, rc.pem, fa, serverSign(msg.MessageID))
+      : await state.wasm.seal(xml, rc.pem, fa);
+    pSeal.value = 100;
     const body = JSON.stringify({ data: { type: 'messages', attributes: { sealedXhe: b64(xhe) } } });
     const res = await upload(state.index.sdkApiBaseURL.replace(/^https?:\/\/[^/]+/, '') + '/sdk/messages', body, (p) => { pUp.value = p; });
     const id = res.data?.id || res.data?.attributes?.messageId || msg.MessageID;
@@ -178,7 +227,6 @@ $('#compose').addEventListener('submit', async (ev) => {
     refreshOutbox();
   } catch (e) { alertMsg(errText(e)); } finally { $('#send').disabled = false; }
 });
-const tick = () => new Promise((r) => setTimeout(r, 0));
 function upload(url, body, progress) {
   return new Promise((ok, bad) => {
     const x = new XMLHttpRequest();
@@ -191,10 +239,19 @@ function upload(url, body, progress) {
   });
 }
 
+// unchanged reports whether node already shows data (in this language); polling then leaves
+// the list alone, so focus, a pending click and the screen reader's place are kept.
+function unchanged(node, data) {
+  const key = lang + JSON.stringify(data);
+  if (node.dataset.shown === key) return true;
+  node.dataset.shown = key; return false;
+}
+
 async function refreshOutbox() {
   if (!state.token) return;
   try {
     const r = await api('/sdk/messages?page%5Bsize%5D=50');
+    if (unchanged($('#outbox tbody'), r.data)) return;
     const rows = (r.data || []).map((m) => {
       const a = m.attributes, mine = state.sent[m.id] || state.sent[a.messageId] || {};
       const last = (a.events || []).at(-1) || {};
@@ -212,6 +269,7 @@ async function refreshInbox() {
   const fa = $('#mailbox').value; if (!fa) return;
   try {
     const r = await api(`/sdk/mailboxes/${encodeURIComponent(fa)}/messages`);
+    if (unchanged($('#inbox'), [fa, r.data])) return;
     const items = (r.data || []).map((m) => {
       const a = m.attributes;
       const li = el('li', { tabIndex: 0, className: a.mailbox?.readDateTime ? '' : 'unread' });
@@ -268,7 +326,7 @@ async function openSealed(fa, id, a) {
     { headers: { Authorization: 'Bearer ' + state.token, Accept: 'text/xml' } });
   if (!r.ok) throw new Error('HTTP ' + r.status);
   const sc = await recipientCert(a.sender, 'signing');
-  const o = state.wasm.open(new Uint8Array(await r.arrayBuffer()), sc.pem);
+  const o = await state.wasm.open(new Uint8Array(await r.arrayBuffer()), sc.pem);
   const m = JSON.parse(o.message);
   return { ...a, label: m.Label, confidentiality: m.Confidentiality, conversationId: m.ConversationID, messageId: m.MessageID,
     senderAttention: m.Sender?.Attention?.FunctionAddress ? { subOrganization: { extension: m.Sender.Attention.FunctionAddress } } : undefined,
@@ -318,3 +376,12 @@ function markdown(src) {
 $('#body').addEventListener('input', () => $('#preview').replaceChildren(markdown($('#body').value)));
 
 applyLang();
+// OIDC mode (config.json "oidc"): the provider's sign-in instead of client credentials;
+// a return from the provider completes here (auth.js).
+(async () => {
+  state.config = state.config || await (await fetch('/web/config.json')).json();
+  if (!state.config.oidc) return;
+  mountSignIn(state.config.oidc, (e) => alertMsg(e.message));
+  const session = await finishSignIn(state.config.oidc);
+  if (session) await enter(session);
+})().catch((e) => alertMsg(e.message));
