@@ -92,7 +92,12 @@ func New(ctx context.Context, env Env, c *Clients, log *slog.Logger) (*System, e
 	if err != nil {
 		return nil, err
 	}
+	crls, err := revocation(env, log)
+	if err != nil {
+		return nil, err
+	}
 	tc.APTrust = trust.NewStore(apTrust, time.Now)
+	tc.APTrust.Revocation = crls
 	if k := env.get(EnvO2OKey); k != "" {
 		if tc.O2OKey, tc.O2ODecrypter, err = loadKey(ctx, c, EnvO2OKey, k); err != nil {
 			return nil, err
@@ -109,6 +114,7 @@ func New(ctx context.Context, env Env, c *Clients, log *slog.Logger) (*System, e
 			return nil, err
 		}
 		tc.O2OTrust = trust.NewStore(cs, time.Now)
+		tc.O2OTrust.Revocation = crls
 	}
 
 	var disc msh.Discoverer = noDiscovery{}
