@@ -108,7 +108,7 @@ async function enter(session, clientId) {
 function expired() {
   if (!state.token) return;
   state.token = null; state.stopExpiry?.();
-  $('#app').hidden = true; $('#signin').hidden = false; alertMsg(authText('expired'));
+  $('#app').hidden = true; $('#signin').hidden = false; $('#who').textContent = ''; alertMsg(authText('expired'));
 }
 async function renewToken() {
   const r = await fetch(new URL(state.index.tokenURL).pathname, { method: 'POST', headers: { Authorization: 'Basic ' + btoa(state.creds.id + ':' + state.creds.secret), 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
