@@ -27,6 +27,7 @@ module "region" {
   o2o_trust_pem       = local.pem["o2o-trust"]
   smp_cert_pem        = local.pem["smp-cert"]
   sml_zone            = var.sml_zone
+  crl_urls            = ["https://test.ca.edelivery.digg.se/crl/aprot.crl"]
 
   smp_admin_token_secret_arn         = var.smp_admin_token_secret_arn
   addressbook_admin_token_secret_arn = var.addressbook_admin_token_secret_arn

@@ -19,7 +19,7 @@ variable "invoke_arn" {
 }
 
 variable "route_keys" {
-  description = "Route keys (\"METHOD /path\") served by the function, e.g. [\"POST /as4/kommun-a\"]."
+  description = "Route keys (\"METHOD /path\") served by the function, e.g. [\"POST /kommun-a/as4\"]."
   type        = set(string)
 
   validation {

@@ -1,7 +1,7 @@
 # Hooks for the edge front door (issue 8, edge/): a streaming front that terminates mutual
 # TLS itself, streams a large AS4 message into the large-message bucket below inbound/
 # (edge/byref.KeyPrefix) and posts a signed reference to it to the tenant's as4-receive
-# (POST /as4/TENANT/by-ref on the AS4 domain, module tenant). This policy is what the
+# (POST /TENANT/as4/by-ref on the AS4 domain, module tenant). This policy is what the
 # front's S3 credentials need; attach it to the IAM identity whose access key the Worker
 # holds (S3_ACCESS_KEY_ID; not created here).
 

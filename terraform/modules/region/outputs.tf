@@ -6,7 +6,7 @@ output "tenant_context" {
     build_dir                 = var.build_dir
     as4_api_id                = aws_apigatewayv2_api.as4.id
     as4_api_execution_arn     = aws_apigatewayv2_api.as4.execution_arn
-    as4_base_url              = "https://${var.as4_domain_name}/as4"
+    as4_base_url              = "https://${var.as4_domain_name}"
     public_api_id             = aws_apigatewayv2_api.public.id
     public_api_execution_arn  = aws_apigatewayv2_api.public.execution_arn
     public_base_url           = "https://${var.api_domain_name}"
@@ -20,6 +20,7 @@ output "tenant_context" {
     log_level                 = var.log_level
     sml_zone                  = var.sml_zone
     dns_server                = var.dns_server
+    crl_urls                  = var.crl_urls
     oauth_issuer              = var.oauth_issuer
     oauth_public_key          = var.oauth_public_key
     ap_trust_pem              = var.ap_trust_pem

@@ -3,8 +3,8 @@ variable "name_prefix" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{2,30}$", var.name_prefix))
-    error_message = "The prefix is 3 to 31 lower-case letters, digits or hyphens, starting with a letter."
+    condition     = can(regex("^[a-z][a-z0-9-]{2,19}$", var.name_prefix))
+    error_message = "The prefix is 3 to 20 lower-case letters, digits or hyphens, starting with a letter (names built from it must stay within S3's 63 and Lambda's 64 characters)."
   }
 }
 
@@ -19,7 +19,7 @@ variable "build_dir" {
 }
 
 variable "as4_domain_name" {
-  description = "Public DNS name of the shared AS4 endpoint (API Gateway custom domain with mutual TLS), e.g. as4.vgr.example.se. Tenants are at https://NAME/as4/TENANT."
+  description = "Public DNS name of the shared AS4 endpoint (API Gateway custom domain with mutual TLS), e.g. as4.vgr.example.se. Tenants are at https://NAME/TENANT/as4."
   type        = string
 
   validation {
@@ -138,6 +138,17 @@ variable "dns_server" {
   validation {
     condition     = var.dns_server == null || can(regex("^[^:]+:[0-9]+$", var.dns_server))
     error_message = "HOST:PORT."
+  }
+}
+
+variable "crl_urls" {
+  description = "CRL URLs checked for every peer AP and O2O certificate (BREVDUVA_CRL_URLS), e.g. DIGG's https://test.ca.edelivery.digg.se/crl/aprot.crl; fail closed: a CRL that cannot be fetched refuses its CA's certificates (docs/design/crl.md). Empty: no revocation check."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.crl_urls : can(regex("^https?://[^,\\s]+$", u))])
+    error_message = "Each CRL URL is http(s) and holds no comma or space."
   }
 }
 

@@ -4,7 +4,7 @@
 locals {
   paths                 = module.certs.paths
   sdk_api_base_path     = "/${var.tenant}/sdk-api/v1"
-  as4_path              = "/as4/${var.tenant}"
+  as4_path              = "/${var.tenant}/as4"
   o2o_sign_arns         = var.end_to_end ? [] : [local.key_arn["o2o-sign"]]
   large_message_objects = "${var.region.large_message_bucket_arn}/${var.region.large_message_prefix}*"
   edge                  = var.edge_secret_arn != null
@@ -33,7 +33,8 @@ locals {
       BREVDUVA_O2O_KEY  = "kms:${local.key_arn["o2o-sign"]},${local.key_arn["o2o-decrypt"]}"
       BREVDUVA_O2O_CERT = local.paths["o2o-cert.pem"]
     },
-    var.region.dns_server == null ? {} : { BREVDUVA_DNS_SERVER = var.region.dns_server }
+    var.region.dns_server == null ? {} : { BREVDUVA_DNS_SERVER = var.region.dns_server },
+    length(var.region.crl_urls) == 0 ? {} : { BREVDUVA_CRL_URLS = join(",", var.region.crl_urls) }
   )
 }
 
@@ -244,9 +245,10 @@ module "as4_routes" {
   route_keys        = ["POST ${local.as4_path}"]
 }
 
-# The edge Worker's receive-by-reference call: as4-receive serves it at edge/byref.Path
-# (/as4/by-ref), so the tenant's route rewrites its path to that (parameter mapping,
-# payload format 2.0).
+# The edge Worker's receive-by-reference call: the Worker (edge/front) posts it to its
+# ORIGIN_URL + edge/byref.Path, so with ORIGIN_URL https://AS4_DOMAIN/TENANT it arrives at
+# /TENANT/as4/by-ref; as4-receive serves it at byref.Path (/as4/by-ref), so the route
+# rewrites the path to that (parameter mapping, payload format 2.0).
 module "as4_by_ref_routes" {
   count              = local.edge ? 1 : 0
   source             = "../http_route"

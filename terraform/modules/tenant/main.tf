@@ -81,7 +81,7 @@ module "certs" {
 
 module "payload_bucket" {
   source            = "../bucket"
-  name              = "${local.name}-payloads-${data.aws_region.current.region}"
+  name              = "${local.name}-pl-${data.aws_region.current.region}"
   kms_key_arn       = aws_kms_key.payload.arn
   require_kms_key   = true
   expire_after_days = var.payload_expire_days

@@ -1,6 +1,6 @@
 output "as4_endpoint_url" {
   description = "The tenant's AS4 endpoint: register it in the SMP (Endpoint/EndpointURI) for the tenant's participant."
-  value       = "${var.region.as4_base_url}/${var.tenant}"
+  value       = "${var.region.as4_base_url}${local.as4_path}"
 }
 
 output "sdk_api_base_url" {
@@ -25,10 +25,11 @@ output "functions" {
 }
 
 output "edge" {
-  description = "For the tenant's edge Worker (issue 8): the AS4 URL it fronts and the by-ref URL it posts signed references to (null without edge_secret_arn)."
+  description = "For the tenant's edge Worker (issue 8): its ORIGIN_URL (the Worker appends /as4 and /as4/by-ref), the AS4 URL it fronts and the by-ref URL (null without edge_secret_arn)."
   value = {
-    as4_url    = "${var.region.as4_base_url}/${var.tenant}"
-    by_ref_url = local.edge ? "${var.region.as4_base_url}/${var.tenant}/by-ref" : null
+    origin_url = "${var.region.as4_base_url}/${var.tenant}"
+    as4_url    = "${var.region.as4_base_url}${local.as4_path}"
+    by_ref_url = local.edge ? "${var.region.as4_base_url}${local.as4_path}/by-ref" : null
   }
 }
 

@@ -20,6 +20,7 @@ variable "region" {
     log_level                 = string
     sml_zone                  = string
     dns_server                = optional(string)
+    crl_urls                  = list(string)
     oauth_issuer              = optional(string)
     oauth_public_key          = optional(string)
     ap_trust_pem              = string
@@ -31,12 +32,12 @@ variable "region" {
 }
 
 variable "tenant" {
-  description = "Tenant id of the municipality (BREVDUVA_TENANT), e.g. \"kommun-a\": part of resource names, the AS4 path /as4/TENANT and the SDK API path /TENANT/sdk-api/v1. Stricter than msh.ValidateTenant so that it fits bucket and function names."
+  description = "Tenant id of the municipality (BREVDUVA_TENANT), e.g. \"kommun-a\": part of resource names, the AS4 path /TENANT/as4 and the SDK API path /TENANT/sdk-api/v1. Stricter than msh.ValidateTenant so that it fits bucket and function names."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,19}$", var.tenant))
-    error_message = "2 to 20 lower-case letters, digits or hyphens, starting with a letter."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.tenant))
+    error_message = "2 to 16 lower-case letters, digits or hyphens, starting with a letter (with the region's prefix it names buckets and functions, whose names are limited)."
   }
 }
 
