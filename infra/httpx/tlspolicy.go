@@ -43,8 +43,14 @@ func ParseTLSPolicy(minVersion string, suites []string) (TLSPolicy, error) {
 		}
 		p.CipherSuites = append(p.CipherSuites, id)
 	}
+	if p.CipherSuites != nil && !slices.ContainsFunc(p.CipherSuites, func(id uint16) bool { return slices.Contains(http2Suites, id) }) {
+		return TLSPolicy{}, errors.New("httpx: tls cipher suites need TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or its ECDSA twin (HTTP/2, RFC 9113 §9.2.2; net/http refuses to serve without)")
+	}
 	return p, nil
 }
+
+// http2Suites are the TLS 1.2 suites of which HTTP/2 needs one (RFC 9113 §9.2.2).
+var http2Suites = []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}
 
 func secureSuite(name string) (uint16, bool) {
 	for _, s := range tls.CipherSuites() {

@@ -10,9 +10,13 @@ import (
 )
 
 func TestParseTLSPolicy(t *testing.T) {
-	p, err := ParseTLSPolicy("1.3", []string{"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"})
-	if err != nil || p.MinVersion != tls.VersionTLS13 || !slices.Equal(p.CipherSuites, []uint16{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384}) {
+	p, err := ParseTLSPolicy("1.3", []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"})
+	if err != nil || p.MinVersion != tls.VersionTLS13 || !slices.Equal(p.CipherSuites, []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}) {
 		t.Fatalf("%+v %v", p, err)
+	}
+	// Without an HTTP/2 suite net/http's ServeTLS fails at start.
+	if _, err := ParseTLSPolicy("", []string{"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}); err == nil {
+		t.Fatal("a suite list without the HTTP/2 suite was accepted")
 	}
 	if p, err := ParseTLSPolicy("", nil); err != nil || p.MinVersion != 0 || p.CipherSuites != nil {
 		t.Fatalf("empty: %+v %v", p, err)
