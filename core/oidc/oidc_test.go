@@ -241,6 +241,29 @@ func TestES256GoJose(t *testing.T) {
 	}
 }
 
+// TestProviderDown: an unreachable provider refuses tokens (fail closed) and is asked
+// again only after MinRefresh.
+func TestProviderDown(t *testing.T) {
+	var calls int
+	now := time.Unix(1_800_000_000, 0)
+	v := newVerifier(t, Options{Issuer: "https://idp.example", Audience: "a", Now: func() time.Time { return now }, Tenant: "t",
+		Fetch: func(context.Context, string) ([]byte, error) { calls++; return nil, errors.New("connection refused") }})
+	tok := b64.EncodeToString([]byte(`{"alg":"RS256","kid":"k"}`)) + "." + b64.EncodeToString([]byte(`{}`)) + ".c2ln"
+	for range 3 {
+		if _, err := v.Verify(context.Background(), tok); !errors.Is(err, oauth.ErrInvalidToken) || !strings.Contains(err.Error(), "connection refused") {
+			t.Fatalf("provider down: %v", err)
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("%d fetches within MinRefresh, want 1", calls)
+	}
+	now = now.Add(DefaultMinRefresh)
+	_, _ = v.Verify(context.Background(), tok)
+	if calls != 2 {
+		t.Fatalf("%d fetches after MinRefresh, want 2", calls)
+	}
+}
+
 func TestNewChecks(t *testing.T) {
 	ok := Options{Issuer: "https://idp.example", Audience: "a", Fetch: HTTPFetcher(nil), Now: time.Now, TenantClaim: "t"}
 	for name, edit := range map[string]func(*Options){

@@ -60,6 +60,7 @@ type Verifier struct {
 	keys      []key
 	lastFetch time.Time
 	fetched   bool
+	fetchErr  error // of the last fetch, reported until the next one
 }
 
 // New checks o and returns a Verifier. Nothing is fetched until the first token.
@@ -146,12 +147,15 @@ func (v *Verifier) key(ctx context.Context, kid, alg string) (key, error) {
 			return k, nil
 		}
 		if v.o.Now().Sub(v.lastFetch) < v.o.MinRefresh {
+			if v.fetchErr != nil {
+				return key{}, fmt.Errorf("no key set (next fetch in at most %v): %w", v.o.MinRefresh, v.fetchErr)
+			}
 			return key{}, fmt.Errorf("no %s key %q (key set fetched less than %v ago)", alg, kid, v.o.MinRefresh)
 		}
 	}
 	v.lastFetch, v.fetched = v.o.Now(), true
-	if err := v.refresh(ctx); err != nil {
-		return key{}, err
+	if v.fetchErr = v.refresh(ctx); v.fetchErr != nil {
+		return key{}, v.fetchErr
 	}
 	if k, ok := find(v.keys, kid, alg); ok {
 		return k, nil
