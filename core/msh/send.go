@@ -259,6 +259,13 @@ func (e *Engine) send(ctx context.Context, t *tenant, l Lease, id string) (outco
 		log.WarnContext(ctx, "recipient lookup failed", "err", err)
 		return e.failAttempt(ctx, t, m, "EBMS:0005", "lookup failed")
 	}
+	if _, err := t.cfg.APTrust.Verify(res.APCertificate, nil, trust.Signing); err != nil {
+		// The SMP's AP certificate gets the checks a signer's gets, revocation included
+		// (TenantConfig.APTrust's CRLs): nothing is encrypted for a revoked AP. Retried,
+		// since a CRL that cannot be fetched now may be fetched later.
+		log.WarnContext(ctx, "recipient AP certificate not trusted", "err", err)
+		return e.failAttempt(ctx, t, m, string(ebms.FailedAuthentication), "recipient AP certificate not trusted")
+	}
 	peer := func(ev *audit.Event) { // the receiving AP, for the audit trail
 		ev.FromAP, ev.ToAP, ev.APCert = t.cfg.APPartyID, res.APCertificate.Subject.CommonName, certFingerprint(res.APCertificate)
 	}
