@@ -162,21 +162,16 @@ func literalTrue(a *hclsyntax.Attribute) bool {
 	return ok && v.Type() == cty.Bool && v.True()
 }
 
-// literalStrings collects every literal string inside an expression (list items,
-// template literals), following references to locals of the module.
-func (m *module) literalStrings(e hclsyntax.Expression) []string {
-	var out []string
+// visitAll calls fn for every node of an expression and, where the expression references
+// a local of the module, of that local's expression (each local once).
+func (m *module) visitAll(e hclsyntax.Expression, fn func(hclsyntax.Node)) {
 	seen := map[string]bool{}
 	var walk func(hclsyntax.Expression)
 	walk = func(e hclsyntax.Expression) {
 		hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
-			switch n := n.(type) {
-			case *hclsyntax.TemplateExpr:
-				if v, ok := static(n); ok && v.Type() == cty.String {
-					out = append(out, v.AsString())
-				}
-			case *hclsyntax.ScopeTraversalExpr:
-				if name, ok := localName(n.Traversal); ok && !seen[name] && m.locals[name] != nil {
+			fn(n)
+			if t, ok := n.(*hclsyntax.ScopeTraversalExpr); ok {
+				if name, ok := localName(t.Traversal); ok && !seen[name] && m.locals[name] != nil {
 					seen[name] = true
 					walk(m.locals[name])
 				}
@@ -185,6 +180,19 @@ func (m *module) literalStrings(e hclsyntax.Expression) []string {
 		})
 	}
 	walk(e)
+}
+
+// literalStrings collects every literal string inside an expression (list items,
+// template literals), following references to locals of the module.
+func (m *module) literalStrings(e hclsyntax.Expression) []string {
+	var out []string
+	m.visitAll(e, func(n hclsyntax.Node) {
+		if t, ok := n.(*hclsyntax.TemplateExpr); ok {
+			if v, ok := static(t); ok && v.Type() == cty.String {
+				out = append(out, v.AsString())
+			}
+		}
+	})
 	return out
 }
 
@@ -193,29 +201,19 @@ func (m *module) literalStrings(e hclsyntax.Expression) []string {
 // conditional or merge applies.
 func (m *module) objectKeys(e hclsyntax.Expression) map[string]bool {
 	keys := map[string]bool{}
-	seen := map[string]bool{}
-	var walk func(hclsyntax.Expression)
-	walk = func(e hclsyntax.Expression) {
-		hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
-			switch n := n.(type) {
-			case *hclsyntax.ObjectConsExpr:
-				for _, item := range n.Items {
-					if k := hcl.ExprAsKeyword(item.KeyExpr); k != "" {
-						keys[k] = true
-					} else if v, ok := static(item.KeyExpr); ok && v.Type() == cty.String {
-						keys[v.AsString()] = true
-					}
-				}
-			case *hclsyntax.ScopeTraversalExpr:
-				if name, ok := localName(n.Traversal); ok && !seen[name] && m.locals[name] != nil {
-					seen[name] = true
-					walk(m.locals[name])
-				}
+	m.visitAll(e, func(n hclsyntax.Node) {
+		obj, ok := n.(*hclsyntax.ObjectConsExpr)
+		if !ok {
+			return
+		}
+		for _, item := range obj.Items {
+			if k := hcl.ExprAsKeyword(item.KeyExpr); k != "" {
+				keys[k] = true
+			} else if v, ok := static(item.KeyExpr); ok && v.Type() == cty.String {
+				keys[v.AsString()] = true
 			}
-			return nil
-		})
-	}
-	walk(e)
+		}
+	})
 	return keys
 }
 
@@ -243,23 +241,13 @@ func refersTo(e hclsyntax.Expression, typ, name string) bool {
 
 // refersViaLocals is refersTo, also through the locals the expression uses.
 func (m *module) refersViaLocals(e hclsyntax.Expression, typ, name string) bool {
-	seen := map[string]bool{}
-	var walk func(hclsyntax.Expression) bool
-	walk = func(e hclsyntax.Expression) bool {
-		if refersTo(e, typ, name) {
-			return true
+	found := false
+	m.visitAll(e, func(n hclsyntax.Node) {
+		if t, ok := n.(*hclsyntax.ScopeTraversalExpr); ok && refersTo(t, typ, name) {
+			found = true
 		}
-		for _, t := range e.Variables() {
-			if l, ok := localName(t); ok && !seen[l] && m.locals[l] != nil {
-				seen[l] = true
-				if walk(m.locals[l]) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	return walk(e)
+	})
+	return found
 }
 
 // references lists the resources of a type an expression references, by name.

@@ -20,14 +20,16 @@ module "region" {
   api_certificate_arn = var.api_certificate_arn
   route53_zone_id     = var.route53_zone_id
 
-  mtls_truststore_pem = local.pem["mtls-truststore"]
-  ap_trust_pem        = local.pem["ap-trust"]
-  tls_roots_pem       = local.pem["tls-roots"]
-  smp_roots_pem       = local.pem["smp-roots"]
-  o2o_trust_pem       = local.pem["o2o-trust"]
-  smp_cert_pem        = local.pem["smp-cert"]
-  sml_zone            = var.sml_zone
-  crl_urls            = ["https://test.ca.edelivery.digg.se/crl/aprot.crl"]
+  trust_pem = {
+    mtls_truststore = local.pem["mtls-truststore"]
+    ap              = local.pem["ap-trust"]
+    tls_roots       = local.pem["tls-roots"]
+    smp_roots       = local.pem["smp-roots"]
+    o2o             = local.pem["o2o-trust"]
+  }
+  smp_cert_pem = local.pem["smp-cert"]
+  sml_zone     = var.sml_zone
+  crl_urls     = ["https://test.ca.edelivery.digg.se/crl/aprot.crl"]
 
   smp_admin_token_secret_arn         = var.smp_admin_token_secret_arn
   addressbook_admin_token_secret_arn = var.addressbook_admin_token_secret_arn

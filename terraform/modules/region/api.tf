@@ -6,7 +6,7 @@
 resource "aws_s3_object" "truststore" {
   bucket       = module.truststore_bucket.id
   key          = "mtls/truststore.pem"
-  content      = var.mtls_truststore_pem
+  content      = var.trust_pem.mtls_truststore
   content_type = "application/x-pem-file"
 }
 

@@ -23,10 +23,10 @@ output "tenant_context" {
     crl_urls                  = var.crl_urls
     oauth_issuer              = var.oauth_issuer
     oauth_public_key          = var.oauth_public_key
-    ap_trust_pem              = var.ap_trust_pem
-    tls_roots_pem             = var.tls_roots_pem
-    smp_roots_pem             = var.smp_roots_pem
-    o2o_trust_pem             = var.o2o_trust_pem
+    ap_trust_pem              = var.trust_pem.ap
+    tls_roots_pem             = var.trust_pem.tls_roots
+    smp_roots_pem             = var.trust_pem.smp_roots
+    o2o_trust_pem             = var.trust_pem.o2o
     tags                      = local.tags
   }
 }

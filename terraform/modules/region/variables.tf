@@ -70,53 +70,26 @@ variable "route53_zone_id" {
   default     = null
 }
 
-variable "mtls_truststore_pem" {
-  description = "PEM bundle of the CAs whose client certificates may open a TLS connection to the AS4 endpoint (API Gateway truststore): the SITHS e-id Function CA chain (DIGG's mtls truststore) and, because Brevduva and other APs present their AP certificate as TLS client certificate, DIGG's access point CA chain."
-  type        = string
+variable "trust_pem" {
+  description = <<-EOT
+    PEM certificate bundles of the environment (README: certificates):
+    mtls_truststore – CAs whose client certificates may open TLS to the AS4 endpoint (API Gateway truststore): the SITHS e-id Function CA chain (DIGG's mtls truststore) and DIGG's access point CA chain, since Brevduva and other APs present their AP certificate as TLS client certificate;
+    ap – DIGG's access point CA chain (BREVDUVA_AP_TRUST: peer AS4 signatures, SMP endpoint certificates), e.g. Accesspunkt CA-OPEN-TEST and Rot CA eDelivery Accesspunkt-TEST;
+    tls_roots – CAs of peer APs' and SMPs' TLS server certificates (BREVDUVA_TLS_ROOTS);
+    smp_roots – DIGG's SMP signing CA (BREVDUVA_SMP_ROOTS), e.g. Rot CA eDelivery SMP-TEST;
+    o2o – CAs of organisations' O2O certificates in CertPub (BREVDUVA_O2O_TRUST): SITHS e-id Function CA, EFOS, Expitrust.
+  EOT
+  type = object({
+    mtls_truststore = string
+    ap              = string
+    tls_roots       = string
+    smp_roots       = string
+    o2o             = string
+  })
 
   validation {
-    condition     = strcontains(var.mtls_truststore_pem, "-----BEGIN CERTIFICATE-----") && !strcontains(var.mtls_truststore_pem, "PRIVATE KEY")
-    error_message = "PEM certificates only."
-  }
-}
-
-variable "ap_trust_pem" {
-  description = "PEM of DIGG's access point CA chain of the environment (BREVDUVA_AP_TRUST: AS4 message signatures of peers, SMP endpoint certificates), e.g. Accesspunkt CA-OPEN-TEST and Rot CA eDelivery Accesspunkt-TEST."
-  type        = string
-
-  validation {
-    condition     = strcontains(var.ap_trust_pem, "-----BEGIN CERTIFICATE-----") && !strcontains(var.ap_trust_pem, "PRIVATE KEY")
-    error_message = "PEM certificates only."
-  }
-}
-
-variable "tls_roots_pem" {
-  description = "PEM of the CAs of peer access points' and SMPs' TLS server certificates (BREVDUVA_TLS_ROOTS)."
-  type        = string
-
-  validation {
-    condition     = strcontains(var.tls_roots_pem, "-----BEGIN CERTIFICATE-----") && !strcontains(var.tls_roots_pem, "PRIVATE KEY")
-    error_message = "PEM certificates only."
-  }
-}
-
-variable "smp_roots_pem" {
-  description = "PEM of DIGG's SMP signing CA of the environment (BREVDUVA_SMP_ROOTS), e.g. Rot CA eDelivery SMP-TEST."
-  type        = string
-
-  validation {
-    condition     = strcontains(var.smp_roots_pem, "-----BEGIN CERTIFICATE-----") && !strcontains(var.smp_roots_pem, "PRIVATE KEY")
-    error_message = "PEM certificates only."
-  }
-}
-
-variable "o2o_trust_pem" {
-  description = "PEM of the CAs of organisations' O2O certificates in CertPub (BREVDUVA_O2O_TRUST): SITHS e-id Function CA, EFOS, Expitrust of the environment."
-  type        = string
-
-  validation {
-    condition     = strcontains(var.o2o_trust_pem, "-----BEGIN CERTIFICATE-----") && !strcontains(var.o2o_trust_pem, "PRIVATE KEY")
-    error_message = "PEM certificates only."
+    condition     = alltrue([for pem in values(var.trust_pem) : strcontains(pem, "-----BEGIN CERTIFICATE-----") && !strcontains(pem, "PRIVATE KEY")])
+    error_message = "Each bundle holds PEM certificates and no private key."
   }
 }
 
