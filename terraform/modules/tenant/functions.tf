@@ -269,6 +269,18 @@ module "sdk_api_routes" {
   route_keys        = ["ANY ${local.sdk_api_base_path}/{proxy+}"]
 }
 
+# The tenant's audit API (core/audit), which sdk-api serves at awssys.AuditBasePath
+# (/audit/v1) beside the SDK API: reached at /TENANT/audit/v1/..., the path rewritten.
+module "audit_routes" {
+  source             = "../http_route"
+  api_id             = var.region.public_api_id
+  api_execution_arn  = var.region.public_api_execution_arn
+  function_name      = module.sdk_api.function_name
+  invoke_arn         = module.sdk_api.invoke_arn
+  route_keys         = ["ANY /${var.tenant}/audit/v1/{proxy+}"]
+  request_parameters = { "overwrite:path" = "/audit/v1/$request.path.proxy" }
+}
+
 resource "aws_lambda_event_source_mapping" "work" {
   event_source_arn        = aws_sqs_queue.work.arn
   function_name           = module.as4_send.function_arn

@@ -8,6 +8,11 @@ output "sdk_api_base_url" {
   value       = "${var.region.public_base_url}${local.sdk_api_base_path}"
 }
 
+output "audit_api_base_url" {
+  description = "Base URL of the tenant's audit API (core/audit; scope urn:brevduva:api:audit), served by its sdk-api function."
+  value       = "${var.region.public_base_url}/${var.tenant}/audit/v1"
+}
+
 output "kms_keys" {
   description = "The tenant's KMS keys (ARN and alias). ap-*/o2o-* have origin EXTERNAL: import the key pair of the certificate into both keys of a pair (README)."
   value = merge(
