@@ -18,7 +18,7 @@ $(TOFU_BIN):
 	(cd $$src && printf 'module tofudownload\n' >go.mod && $(GO) mod download -json github.com/opentofu/opentofu@$(TOFU_VERSION) >download.json) && \
 	cp -R "$$($(GO) env GOMODCACHE)/github.com/opentofu/opentofu@$(TOFU_VERSION)" $$src/opentofu && \
 	chmod -R u+w $$src/opentofu && \
-	(cd $$src/opentofu && CGO_ENABLED=0 $(GO) build -trimpath -o $(CURDIR)/$(TOFU_BIN).tmp ./cmd/tofu) && \
+	(cd $$src/opentofu && CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -o $(CURDIR)/$(TOFU_BIN).tmp ./cmd/tofu) && \
 	mv $(TOFU_BIN).tmp $(TOFU_BIN)
 
 $(TFLINT_BIN):

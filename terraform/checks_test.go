@@ -139,8 +139,10 @@ func (m *module) ownRoles() []string {
 	return found
 }
 
-// checkIAM: no statement allows (or denies) "*" actions on "*" resources, in
-// aws_iam_policy_document data sources and in policies written as JSON.
+// checkIAM: no statement has "*" for both action and resource, in aws_iam_policy_document
+// data sources and in policies written as JSON; and no Allow statement of a policy
+// document grants a wildcard action ("*", "s3:*", "kms:Get*"): least privilege names
+// each action.
 func checkIAM(mods map[string]*module) []string {
 	var found []string
 	for _, dir := range sortedDirs(mods) {
@@ -151,6 +153,10 @@ func checkIAM(mods map[string]*module) []string {
 				res := m.attrStrings(st, "resources", "not_resources")
 				if slices.Contains(acts, "*") && slices.Contains(res, "*") {
 					found = append(found, fmt.Sprintf("%s: statement %d has \"*\" as action and resource", m.where(d), i+1))
+				}
+				effect, _ := literalString(st.Attributes["effect"])
+				if effect != "Deny" && slices.ContainsFunc(acts, func(a string) bool { return strings.Contains(a, "*") }) {
+					found = append(found, fmt.Sprintf("%s: statement %d allows a wildcard action %v", m.where(d), i+1, acts))
 				}
 			}
 		}

@@ -171,6 +171,7 @@ func TestChecksFindFaults(t *testing.T) {
 		"deploys wasm.zip, which `make lambda` does not build",
 		"data aws_iam_policy_document.admin: statement 1 has \"*\" as action and resource",
 		"resource aws_iam_role_policy.inline: policy statement 1 has \"*\" as action and resource",
+		"data aws_iam_policy_document.broad: statement 1 allows a wildcard action [s3:*]",
 		"resource aws_kms_key.outside: KMS key outside the tenant module",
 		"resource aws_kms_key.outside: symmetric key without enable_key_rotation = true",
 		"resource aws_kms_key.signing: automatic rotation is not available for an asymmetric key",
@@ -192,6 +193,11 @@ func TestChecksFindFaults(t *testing.T) {
 	for _, w := range want {
 		if !slices.ContainsFunc(got, func(g string) bool { return strings.Contains(g, w) }) {
 			t.Errorf("not reported: %s", w)
+		}
+	}
+	for _, unwanted := range []string{"broad: statement 2", "aws_lambda_function.direct_b: no alarm"} {
+		if slices.ContainsFunc(got, func(g string) bool { return strings.Contains(g, unwanted) }) {
+			t.Errorf("reported, though not a fault: %s", unwanted)
 		}
 	}
 	if t.Failed() {

@@ -52,6 +52,19 @@ data "aws_iam_policy_document" "admin" {
   }
 }
 
+data "aws_iam_policy_document" "broad" {
+  statement {
+    actions   = ["s3:*"]
+    resources = ["arn:aws:s3:::open/*"]
+  }
+
+  statement {
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = ["arn:aws:s3:::open/*"]
+  }
+}
+
 resource "aws_iam_role_policy" "inline" {
   role   = aws_iam_role.shared.id
   policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })
