@@ -34,11 +34,12 @@ async function signIn(page, id, secret) {
 const alertText = (page) => page.locator('#alert').innerText();
 
 // --- Scenario sealed-inbox: B runs in end-to-end mode, so its page opens the XHE itself.
+// A sends with the remote signer (A's key stays on the server, which signs the digest), so
+// B's browser verifies a server-made signature against A's CertPub certificate.
 if (process.env.SCENARIO === 'sealed-inbox') {
   const a = await browser.newPage();
   await signIn(a, 'kommun-a', SECRET_A);
-  await a.getByLabel('Nyckel och certifikat (PEM eller PKCS#12)').setInputFiles([keyA, certA]);
-  await a.locator('#key-status').filter({ hasText: 'Nyckel laddad' }).waitFor();
+  await a.getByLabel('organisationens nyckel på servern').check();
   await a.getByLabel('Mottagande organisation (sök)').fill('kommun b');
   await a.locator('#org-results li', { hasText: 'Kommun B' }).first().click();
   await a.getByLabel('Mottagarens funktionsadress').selectOption('registrator');
@@ -62,6 +63,10 @@ if (process.env.SCENARIO === 'sealed-inbox') {
   const [dl] = await Promise.all([b.waitForEvent('download'), b.locator('#reader a', { hasText: 'underlag.pdf' }).click()]);
   assert.ok(readFileSync(await dl.path()).equals(attachment), 'downloaded attachment equals the original');
   await shot(b, '10-sealed-inbox-opened-in-browser');
+  // B has no O2O key on the server, so its access point sends no Meddelandekvittens
+  // (core/msh deliver: "the kvittens is the client's to seal") and A's outbox keeps waiting.
+  await a.locator('#outbox tbody tr', { hasText: subject }).locator('.st-WAITING_FOR_RECEIPT').waitFor();
+  await shot(a, '11-sealed-inbox-sender-waits-for-kvittens');
   await browser.close();
   console.log('ok: web client end to end (sealed inbox opened in the browser)');
   process.exit(0);
