@@ -1,33 +1,13 @@
 package msh_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/brevduva/brevduva/core/msh"
 	"github.com/brevduva/brevduva/core/msh/enginetest"
 )
-
-// lockedBuffer is a log sink the engine's workers may write to concurrently.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestSenderDomainCheck (⚠U spec-facts §k 22): the test APs' From/PartyId (the AP
 // certificate's CN, no domain) and originalSender (0203:kommun-a.se) differ in top
@@ -41,7 +21,7 @@ func TestSenderDomainCheck(t *testing.T) {
 		enforced  string
 	}{{msh.SenderDomainLog, msh.StateAccepted, 1, `"enforced":false`}, {msh.SenderDomainEnforce, msh.StateRejected, 0, `"enforced":true`}} {
 		w := enginetest.NewWorld(t, nil)
-		var logs lockedBuffer
+		var logs syncBuffer
 		w.Configure = func(o *msh.EngineOptions) {
 			o.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 			o.SenderDomain = c.mode
