@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/brevduva/brevduva/core/audit"
 	"github.com/brevduva/brevduva/core/bdxl"
 	"github.com/brevduva/brevduva/core/discovery"
 	"github.com/brevduva/brevduva/core/msh"
@@ -40,6 +41,7 @@ type System struct {
 	Tenant  msh.TenantConfig
 	Clients *Clients
 	Logger  *slog.Logger
+	Audit   *audit.Log // the tenant's audit trail (EngineOptions.Audit)
 }
 
 // ErrNoDiscovery is what a function without BREVDUVA_SML_ZONE answers to a lookup: it
@@ -132,7 +134,11 @@ func New(ctx context.Context, env Env, c *Clients, log *slog.Logger) (*System, e
 	}
 	q := sqsqueue.New(dynamo.NewQueue(c.DynamoDB, v[EnvTable], clock, QueueMaxAttempts), c.SQS, v[EnvQueueURL], clock)
 	q.OnSignalError = func(err error) { log.Warn("sqs wake-up signal not sent", "err", err.Error()) }
-	eng, err := msh.NewEngine(msh.EngineOptions{Tenants: []msh.TenantConfig{tc},
+	al, err := newAudit(c, v[EnvTable], log)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := msh.NewEngine(msh.EngineOptions{Tenants: []msh.TenantConfig{tc}, Audit: al,
 		Store: dynamo.NewMessages(c.DynamoDB, v[EnvTable]), Payloads: payloads,
 		Guard: dynamo.NewGuard(c.DynamoDB, v[EnvTable], clock), Queue: q,
 		Mailbox: dynamo.NewMailbox(c.DynamoDB, v[EnvTable]), Clock: clock,
@@ -140,7 +146,7 @@ func New(ctx context.Context, env Env, c *Clients, log *slog.Logger) (*System, e
 	if err != nil {
 		return nil, fmt.Errorf("awssys: engine: %w", err)
 	}
-	return &System{Engine: eng, Tenant: tc, Clients: c, Logger: log}, nil
+	return &System{Engine: eng, Tenant: tc, Clients: c, Logger: log, Audit: al}, nil
 }
 
 func sending(env Env, zone string, tc msh.TenantConfig, chain []*x509.Certificate) (msh.Discoverer, msh.Transport, error) {

@@ -31,7 +31,7 @@ func NewSDKAPIHandler(env Env, sys *System, auth sdkapi.Authenticator) (http.Han
 	if err != nil {
 		return nil, fmt.Errorf("awssys: %w", err)
 	}
-	return h, nil
+	return withAudit(sys, auth, h)
 }
 
 // remoteSigner is the SDK API's remote signer (POST /sdk/signatures): the tenant's O2O

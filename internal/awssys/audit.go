@@ -1,0 +1,46 @@
+package awssys
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/brevduva/brevduva/core/audit"
+	"github.com/brevduva/brevduva/core/oauth"
+	"github.com/brevduva/brevduva/infra/aws/dynamo"
+)
+
+// AuditBasePath is where the sdk-api function serves the tenant's audit API (core/audit,
+// scope urn:brevduva:api:audit) beside the SDK API.
+const AuditBasePath = "/audit/v1"
+
+// auditAnchorEvery: every function writes the tenant's chain head to its log (CloudWatch,
+// outside the table) after every this many entries it appends (docs/design/audit.md).
+const auditAnchorEvery = 100
+
+// newAudit is the tenant's audit trail in the adapters' table; every function appends to
+// the same chain (conditional puts on the sequence number keep it one chain).
+func newAudit(c *Clients, table string, log *slog.Logger) (*audit.Log, error) {
+	l, err := audit.NewLog(audit.Options{Store: dynamo.NewAuditStore(c.DynamoDB, table), Now: time.Now, Logger: log, AnchorEvery: auditAnchorEvery})
+	if err != nil {
+		return nil, fmt.Errorf("awssys: audit: %w", err)
+	}
+	return l, nil
+}
+
+// withAudit serves the audit API at AuditBasePath and everything else with h; a System
+// without an audit trail (built without New) serves h alone.
+func withAudit(sys *System, auth oauth.Authenticator, h http.Handler) (http.Handler, error) {
+	if sys.Audit == nil {
+		return h, nil
+	}
+	ah, err := audit.NewHandler(audit.HandlerOptions{Log: sys.Audit, Auth: auth, Base: AuditBasePath, Logger: sys.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("awssys: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(AuditBasePath+"/", ah)
+	mux.Handle("/", h)
+	return mux, nil
+}
