@@ -71,6 +71,9 @@ type Options struct {
 	Retry        *msh.RetryPolicy
 	// WrapTransport, when set, wraps each tenant's AS4 transport (tests record traffic).
 	WrapTransport func(tenant string, t msh.Transport) msh.Transport
+	// Configure, when set, changes each tenant's engine options just before its engine is
+	// made (fault tests wrap the ports and shorten the lease and delays).
+	Configure func(tenant string, o *msh.EngineOptions)
 }
 
 // System is a running local system.
@@ -353,9 +356,13 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		if len(env.o2oCerts) > 0 {
 			tc.O2OTrust = trust.NewStore(env.o2oCerts, time.Now)
 		}
-		eng, err := msh.NewEngine(msh.EngineOptions{Tenants: []msh.TenantConfig{tc}, Store: store, Payloads: files, Guard: guard,
+		eo := msh.EngineOptions{Tenants: []msh.TenantConfig{tc}, Store: store, Payloads: files, Guard: guard,
 			Queue: queue, Mailbox: mailbox, Clock: clock, Discovery: disc, Transport: transport,
-			Logger: log, Retry: retry, PollInterval: o.PollInterval})
+			Logger: log, Retry: retry, PollInterval: o.PollInterval}
+		if o.Configure != nil {
+			o.Configure(t.ID, &eo)
+		}
+		eng, err := msh.NewEngine(eo)
 		if err != nil {
 			return nil, fmt.Errorf("localsys: tenant %s: %w", t.ID, err)
 		}
