@@ -159,15 +159,24 @@ func (f *Fetcher) fetch(url string) (*x509.RevocationList, error) {
 	if int64(len(b)) > f.o.MaxBytes {
 		return nil, fmt.Errorf("crl: %s: larger than %d bytes", url, f.o.MaxBytes)
 	}
+	crl, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("crl: %s: %w", url, err)
+	}
+	return crl, nil
+}
+
+// Parse reads one CRL, DER or PEM ("X509 CRL"). It checks no signature.
+func Parse(b []byte) (*x509.RevocationList, error) {
 	if blk, _ := pem.Decode(b); blk != nil {
 		if blk.Type != pemType {
-			return nil, fmt.Errorf("crl: %s: PEM block %q, want %q", url, blk.Type, pemType)
+			return nil, fmt.Errorf("crl: PEM block %q, want %q", blk.Type, pemType)
 		}
 		b = blk.Bytes
 	}
 	crl, err := x509.ParseRevocationList(b)
 	if err != nil {
-		return nil, fmt.Errorf("crl: %s: %w", url, err)
+		return nil, fmt.Errorf("crl: %w", err)
 	}
 	return crl, nil
 }

@@ -199,3 +199,19 @@ func TestRefusesRollback(t *testing.T) {
 		t.Fatalf("rolled back: %v, %v", got, err)
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	l, err := demopki.ForTest(f).CA("ap-ca").CRL(nil, t0, t0.Add(time.Hour))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(l.Raw)
+	f.Add(pem.EncodeToMemory(demopki.CRLPEM(l)))
+	f.Add([]byte("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := crl.Parse(b)
+		if (c == nil) == (err == nil) {
+			t.Fatalf("Parse = %v, %v", c, err)
+		}
+	})
+}
