@@ -14,6 +14,7 @@ require (
 	github.com/johannesboyne/gofakes3 v1.2.0
 	github.com/miekg/dns v1.1.73
 	github.com/rogpeppe/go-internal v1.16.0
+	github.com/syumai/workers v0.33.0
 	go.etcd.io/bbolt v1.5.0
 )
 

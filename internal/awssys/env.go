@@ -45,6 +45,8 @@ const (
 	EnvSMPCert           = "BREVDUVA_SMP_CERT"
 	EnvSMPAdminToken     = "BREVDUVA_SMP_ADMIN_TOKEN"
 	EnvLogLevel          = "BREVDUVA_LOG_LEVEL"
+	EnvEdgeSecret        = "BREVDUVA_EDGE_SECRET" // HMAC key of the edge Worker's by-ref calls (its BYREF_SECRET)
+	EnvEdgeBucket        = "BREVDUVA_EDGE_BUCKET" // the bucket the edge Worker stages inbound AS4 messages in
 
 	// Endpoint overrides for local API servers (emulators); unset in AWS.
 	EnvDynamoDBEndpoint = "BREVDUVA_DYNAMODB_ENDPOINT"
