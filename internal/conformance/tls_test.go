@@ -21,9 +21,15 @@ import (
 func handshake(t *testing.T, cfg *tls.Config) (tls.ConnectionState, error) {
 	t.Helper()
 	_, host := endpointB(t)
+	return handshakeTo(t, host, sut.res.DialContext, cfg)
+}
+
+// handshakeTo dials host ("name:port") through dial with cfg and returns the connection state.
+func handshakeTo(t *testing.T, host string, dial func(ctx context.Context, network, addr string) (net.Conn, error), cfg *tls.Config) (tls.ConnectionState, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	raw, err := sut.res.DialContext(ctx, "tcp", host)
+	raw, err := dial(ctx, "tcp", host)
 	if err != nil {
 		t.Fatal(err)
 	}
