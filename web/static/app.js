@@ -17,7 +17,8 @@ const T = {
     err: { 'key-mismatch':'Nyckeln hör inte till certifikatet. Välj organisationens rätta nyckel.', 'cert-expired':'Organisationens certifikat har gått ut eller är inte giltigt ännu.',
       'key-missing':'Filen innehåller ingen privat nyckel.', 'cert-missing':'Välj även organisationens certifikat (PEM).', 'key-encrypted':'Nyckeln är lösenordsskyddad. Exportera den utan lösenord (PKCS#8).',
       'key-unreadable':'Nyckeln kunde inte läsas.', 'pkcs12-password':'Lösenordet öppnar inte PKCS#12-filen. Kontrollera lösenordet.', 'pkcs12-unreadable':'PKCS#12-filen kunde inte läsas.',
-      'remote-signer':'Servern kunde inte signera meddelandet:', 'no-encryption-cert':'Mottagaren har inget krypteringscertifikat i CertPub. Meddelandet kan inte förseglas till den mottagaren.',
+      'remote-signer':'Servern kunde inte signera meddelandet:',
+      'no-server-key':'Organisationens nyckel finns inte på servern. Välj ”nyckel i webbläsaren” och ladda nyckeln.', 'no-sign-scope':'Inloggningen får inte använda serverns signering (behörigheten urn:brevduva:api:sign saknas).', 'no-encryption-cert':'Mottagaren har inget krypteringscertifikat i CertPub. Meddelandet kan inte förseglas till den mottagaren.',
       'recipient-cert-expired':'Mottagarens krypteringscertifikat har gått ut. Meddelandet kan inte förseglas; kontakta mottagaren.',
       'smp-signature':'Mottagarens uppgifter i SMP kunde inte verifieras.', 'no-signing-cert':'Avsändaren har inget signeringscertifikat i CertPub; meddelandet kan inte verifieras.', 'rejected':'Meddelandet kunde inte öppnas eller verifieras:', 'no-key':'Ladda organisationens nyckel först.', 'invalid':'Meddelandet är inte giltigt:' } },
   en: { tagline:'Secure digital communication', signin:'Sign in', clientId:'Client id', clientSecret:'Client secret', signinBtn:'Sign in',
@@ -34,7 +35,8 @@ const T = {
     err: { 'key-mismatch':"The key does not belong to the certificate. Choose the organisation's right key.", 'cert-expired':"The organisation's certificate has expired or is not yet valid.",
       'key-missing':'The file holds no private key.', 'cert-missing':"Choose the organisation's certificate (PEM) as well.", 'key-encrypted':'The key is password protected. Export it without a password (PKCS#8).',
       'key-unreadable':'The key could not be read.', 'pkcs12-password':'The password does not open the PKCS#12 file. Check the password.', 'pkcs12-unreadable':'The PKCS#12 file could not be read.',
-      'remote-signer':'The server could not sign the message:', 'no-encryption-cert':'The recipient has no encryption certificate in CertPub. The message cannot be sealed for that recipient.',
+      'remote-signer':'The server could not sign the message:',
+      'no-server-key':"The organisation's key is not on the server. Choose “key in the browser” and load the key.", 'no-sign-scope':'This sign-in may not use the server signer (the scope urn:brevduva:api:sign is missing).', 'no-encryption-cert':'The recipient has no encryption certificate in CertPub. The message cannot be sealed for that recipient.',
       'recipient-cert-expired':"The recipient's encryption certificate has expired. The message cannot be sealed; contact the recipient.",
       'smp-signature':"The recipient's SMP data could not be verified.", 'no-signing-cert':'The sender publishes no CertPub signing certificate; the message cannot be verified.', 'rejected':'The message could not be opened or verified:', 'no-key':"Load the organisation's key first.", 'invalid':'The message is not valid:' } },
 };
@@ -60,7 +62,7 @@ async function api(path, opts = {}) {
   const r = await fetch(state.index.sdkApiBaseURL.replace(/^https?:\/\/[^/]+/, '') + path, { ...opts, headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/vnd.api+json', ...(opts.headers || {}) } });
   const body = r.headers.get('content-type')?.includes('json') ? await r.json() : await r.text();
   if (r.status === 401 && state.config?.oidc) expired();
-  if (!r.ok) throw new Error(problemText(body, r.status));
+  if (!r.ok) throw Object.assign(new Error(problemText(body, r.status)), { status: r.status });
   return body;
 }
 function problemText(b, status) {
@@ -140,10 +142,18 @@ const remote = () => $('#mode-server').checked;
 // The remote signer: the server signs only the SignedInfo digest with the organisation's
 // key (POST /sdk/signatures, core/sdkapi); it never sees the message.
 const digestURIs = { 'SHA-256': 'http://www.w3.org/2001/04/xmlenc#sha256', 'SHA-512': 'http://www.w3.org/2001/04/xmlenc#sha512' };
+// A refusal is remembered with its own code (signFailure): across the worker only its text
+// survives.
+let signFailure = null;
 const serverSign = (messageId) => async (digest, hash) => {
-  const r = await api('/sdk/signatures', { method: 'POST', headers: { 'Content-Type': 'application/vnd.api+json' },
-    body: JSON.stringify({ data: { type: 'signatures', attributes: { messageId, digestAlgorithm: digestURIs[hash], digestValue: b64(digest) } } }) });
-  return Uint8Array.from(atob(r.data.attributes.signatureValue), (c) => c.charCodeAt(0));
+  try {
+    const r = await api('/sdk/signatures', { method: 'POST', headers: { 'Content-Type': 'application/vnd.api+json' },
+      body: JSON.stringify({ data: { type: 'signatures', attributes: { messageId, digestAlgorithm: digestURIs[hash], digestValue: b64(digest) } } }) });
+    return Uint8Array.from(atob(r.data.attributes.signatureValue), (c) => c.charCodeAt(0));
+  } catch (e) {
+    signFailure = e; if (e.status === 404) e.code = 'no-server-key'; else if (e.status === 403) e.code = 'no-sign-scope';
+    throw e;
+  }
 };
 
 // Address book search (the server folds å/ä/ö).
@@ -193,7 +203,7 @@ $('#compose').addEventListener('submit', async (ev) => {
   const pSeal = $('#p-seal'), pUp = $('#p-up'); pSeal.value = 0; pUp.value = 0;
   if (!state.org) return alertMsg(t('noOrg'));
   if (!state.key && !remote()) return alertMsg(t('noKey'));
-  $('#send').disabled = true;
+  $('#send').disabled = true; signFailure = null;
   try {
     const files = [...$('#files').files];
     const bytes = [];
@@ -225,7 +235,10 @@ $('#compose').addEventListener('submit', async (ev) => {
     state.reply = null; $('#reply-note').hidden = true;
     $('#subject').value = ''; $('#body').value = ''; $('#files').value = ''; $('#ref').value = ''; $('#conf').checked = false;
     refreshOutbox();
-  } catch (e) { alertMsg(errText(e)); } finally { $('#send').disabled = false; }
+  } catch (e) {
+    pSeal.value = 0; pUp.value = 0;
+    alertMsg(errText(e.code === 'remote-signer' && signFailure?.code ? signFailure : e));
+  } finally { $('#send').disabled = false; signFailure = null; }
 });
 function upload(url, body, progress) {
   return new Promise((ok, bad) => {

@@ -67,6 +67,15 @@ if (process.env.SCENARIO === 'sealed-inbox') {
   // (core/msh deliver: "the kvittens is the client's to seal") and A's outbox keeps waiting.
   await a.locator('#outbox tbody tr', { hasText: subject }).locator('.st-WAITING_FOR_RECEIPT').waitFor();
   await shot(a, '11-sealed-inbox-sender-waits-for-kvittens');
+  // B keeps no key on the server: choosing the remote signer there is refused in the page.
+  await b.getByLabel('organisationens nyckel på servern').check();
+  await b.getByLabel('Mottagande organisation (sök)').fill('kommun a');
+  await b.locator('#org-results li', { hasText: 'Kommun A' }).first().click();
+  await b.getByLabel('Ärende').fill('Svar'); await b.getByLabel('Meddelande', { exact: true }).fill('x');
+  await b.getByRole('button', { name: 'Försegla och skicka' }).click();
+  await b.locator('#alert').filter({ hasText: 'Organisationens nyckel finns inte på servern' }).waitFor();
+  assert.equal(await b.locator('#p-seal').evaluate((p) => p.position), 0, 'the sealing bar is reset (not left indeterminate: position -1)');
+  await shot(b, '12-remote-signer-without-key');
   await browser.close();
   console.log('ok: web client end to end (sealed inbox opened in the browser)');
   process.exit(0);
