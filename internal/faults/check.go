@@ -18,12 +18,12 @@ import (
 type Report struct {
 	Messages   int               // submitted
 	States     map[msh.State]int // final outbox state at A
-	Lost       int               // not in B's mailbox
+	Lost       int               // to be accepted, but not in B's mailbox
 	Duplicated int               // in B's mailbox more than once
 	Problems   []string          // every violated invariant, one line each
 }
 
-// OK reports whether every message is ACCEPTED once and delivered once.
+// OK reports whether the checker found no problem.
 func (r Report) OK() bool { return len(r.Problems) == 0 }
 
 // stores are the embedded adapters of one data folder, opened by the checker.
@@ -36,12 +36,12 @@ type stores struct {
 
 // Check opens the data folder of a finished run (no process may hold it) and checks the
 // n messages of the scenario:
-//   - A's outbox entry is ACCEPTED, and ACCEPTED once in its history (transient faults
-//     must not change an outcome; REJECTED and MESSAGE_EXCHANGE_ERROR are counted and
-//     reported as problems);
+//   - A's outbox entry is ACCEPTED (REJECTED for a message to NoBox), once in its history
+//     and never the other (transient faults must not change an outcome; any other final
+//     state is counted and reported as a problem);
 //   - B stored the AS4 message it accepted (inbound record), and its mailbox holds it
-//     exactly once, with the very SDK message bytes that were submitted; the mailbox holds
-//     nothing else;
+//     exactly once (a rejected one never), with the content that was submitted; the
+//     mailbox holds nothing else;
 //   - B's Meddelandekvittens is in B's outbox once, ACCEPTED once, and stored at A;
 //   - neither tenant has dead letters.
 func Check(ctx context.Context, dataDir string, n int) (Report, error) {
@@ -61,6 +61,13 @@ func Check(ctx context.Context, dataDir string, n int) (Report, error) {
 	box, err := s.mailbox(ctx, TenantB, Box)
 	if err != nil {
 		return r, err
+	}
+	nobox, err := s.mailbox(ctx, TenantB, NoBox)
+	if err != nil {
+		return r, err
+	}
+	for id := range nobox {
+		bad("%s: in a mailbox B does not have", id)
 	}
 	for i := range n {
 		if err := s.checkMessage(ctx, &r, bad, i, box[MessageID(i)]); err != nil {
@@ -98,16 +105,26 @@ func (s stores) checkMessage(ctx context.Context, r *Report, bad func(string, ..
 		return fmt.Errorf("faults: check %s: %w", id, err)
 	}
 	r.States[out.State]++
-	if out.State != msh.StateAccepted {
-		bad("%s: %s (reason %q), want ACCEPTED", id, out.State, out.Reason)
+	want, other := msh.StateAccepted, msh.StateRejected
+	if Rejected(i) {
+		want, other = other, want
 	}
-	if k := accepted(out.History); k > 1 {
-		bad("%s: ACCEPTED %d times in A's history", id, k)
+	if out.State != want {
+		bad("%s: %s (reason %q), want %s", id, out.State, out.Reason, want)
+	}
+	if k := count(out.History, want); k > 1 {
+		bad("%s: %s %d times in A's history", id, want, k)
+	}
+	if k := count(out.History, other); k > 0 {
+		bad("%s: %s on the way in A's history", id, other)
 	}
 	if _, err := s.msgs.GetInbound(ctx, msh.MessageKey{Tenant: TenantB, MessageID: id}); err != nil {
 		bad("%s: not stored at B: %v", id, err)
 	}
 	switch {
+	case Rejected(i) && inBox > 0:
+		bad("%s: rejected, yet in B's mailbox", id)
+	case Rejected(i):
 	case inBox == 0:
 		bad("%s: not in B's mailbox (lost)", id)
 		r.Lost++
@@ -115,7 +132,7 @@ func (s stores) checkMessage(ctx context.Context, r *Report, bad func(string, ..
 		bad("%s: in B's mailbox %d times (duplicated)", id, inBox)
 		r.Duplicated++
 	}
-	if inBox > 0 {
+	if inBox > 0 && !Rejected(i) {
 		if err := s.checkBody(ctx, bad, i); err != nil {
 			return err
 		}
@@ -128,8 +145,8 @@ func (s stores) checkMessage(ctx context.Context, r *Report, bad func(string, ..
 	switch {
 	case err != nil:
 		bad("%s: no kvittens in B's outbox: %v", id, err)
-	case k.State != msh.StateAccepted || accepted(k.History) != 1:
-		bad("%s: B's kvittens %s, ACCEPTED %d times", id, k.State, accepted(k.History))
+	case k.State != msh.StateAccepted || count(k.History, msh.StateAccepted) != 1:
+		bad("%s: B's kvittens %s, ACCEPTED %d times", id, k.State, count(k.History, msh.StateAccepted))
 	}
 	return nil
 }
@@ -207,10 +224,11 @@ func (s stores) mailbox(ctx context.Context, tenant, address string) (map[string
 	}
 }
 
-func accepted(h []msh.Event) int {
+// count is how often a history entered state st.
+func count(h []msh.Event, st msh.State) int {
 	k := 0
 	for _, e := range h {
-		if e.State == msh.StateAccepted {
+		if e.State == st {
 			k++
 		}
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // The checker finds what it exists to find: a message stuck before ACCEPTED and never
-// delivered (lost), and a mailbox item nobody submitted.
+// delivered (lost), a mailbox item nobody submitted, mail in a box B does not have.
 func TestCheckFindsProblems(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -32,13 +32,17 @@ func TestCheckFindsProblems(t *testing.T) {
 	if err := local.NewMailbox(db).Deliver(ctx, stray); err != nil {
 		t.Fatal(err)
 	}
+	stray.Address = NoBox
+	if err := local.NewMailbox(db).Deliver(ctx, stray); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 	r, err := Check(ctx, dir, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	all := strings.Join(r.Problems, "\n")
-	for _, want := range []string{"SCHEDULED", "want ACCEPTED", "not stored at B", "not in B's mailbox (lost)", "nobody submitted", "no kvittens in B's outbox", "want one kvittens per message"} {
+	for _, want := range []string{"SCHEDULED", "want ACCEPTED", "not stored at B", "not in B's mailbox (lost)", "nobody submitted", "a mailbox B does not have", "no kvittens in B's outbox", "want one kvittens per message"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems lack %q:\n%s", want, all)
 		}

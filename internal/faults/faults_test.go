@@ -24,7 +24,8 @@ import (
 
 // envChild carries a Scenario (JSON) to the re-executed test binary; envSweep selects the
 // full sweep ("full") instead of the quick subset; envMessages sets how many messages each
-// scenario sends (default 1; the points of the full sweep come from a clean run of as many).
+// scenario sends (default 2: one accepted, one rejected; the points of the full sweep come
+// from a clean run of as many).
 const (
 	envChild    = "BREVDUVA_FAULTS_CHILD"
 	envSweep    = "BREVDUVA_FAULTS"
@@ -196,7 +197,7 @@ func sweep(counts []Count) []Point {
 func scenarioMessages(t *testing.T) int {
 	v := os.Getenv(envMessages)
 	if v == "" {
-		return 1
+		return 2 // one accepted, one rejected
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 100 {

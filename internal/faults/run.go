@@ -15,12 +15,26 @@ import (
 	"github.com/brevduva/brevduva/internal/localsys"
 )
 
-// The demo tenants (localsys.InitDemo): messages go from A to B's function address Box.
+// The demo tenants (localsys.InitDemo): messages go from A to B's function address Box,
+// every second one to NoBox, which B does not have, so that B's MT rejects it (kvittens
+// REJECTED, BV not-found) and the rejection path is struck too.
 const (
 	TenantA = "kommun-a"
 	TenantB = "kommun-b"
 	Box     = "registrator"
+	NoBox   = "finns-inte"
 )
+
+// Rejected reports whether message i is addressed to NoBox.
+func Rejected(i int) bool { return i%2 == 1 }
+
+// address is the function address of message i.
+func address(i int) string {
+	if Rejected(i) {
+		return NoBox
+	}
+	return Box
+}
 
 // kvittensPrefix is how core/msh names the Meddelandekvittens answering a message
 // (receiptIDPrefix in core/msh/deliver.go). Check fails loudly if it changes.
@@ -68,7 +82,7 @@ func SDKMessage(i int) ([]byte, error) {
 		MessageID:        id,
 		ConversationID:   "c0c0c0c0" + id[8:],
 		Label:            fmt.Sprintf("Felinjektion %d", i),
-		Recipient:        sdkmsg.Party{ID: localsys.DemoParticipantB, Attention: &sdkmsg.Attention{FunctionAddress: Box}},
+		Recipient:        sdkmsg.Party{ID: localsys.DemoParticipantB, Attention: &sdkmsg.Attention{FunctionAddress: address(i)}},
 		Sender:           sdkmsg.Party{ID: localsys.DemoParticipantA},
 		Documents:        []sdkmsg.Document{{DocumentID: "d1", Texts: []string{fmt.Sprintf("Meddelande %d.", i)}}},
 	}
