@@ -29,6 +29,10 @@ func (l *Log) Prune(ctx context.Context, tenant string) (PruneResult, error) {
 	switch {
 	case err == nil:
 		from = cp.Seq + 1
+		// An earlier prune may have stopped after storing its checkpoint: finish it.
+		if err := l.o.Store.DeleteThrough(ctx, tenant, cp.Seq); err != nil {
+			return PruneResult{}, fmt.Errorf("audit: prune %s: delete: %w", tenant, err)
+		}
 	case !errors.Is(err, ErrNotFound):
 		return PruneResult{}, fmt.Errorf("audit: prune %s: %w", tenant, err)
 	}

@@ -56,6 +56,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("tamper", func(t *testing.T) { testTamper(t, f) })
 	t.Run("anchor", func(t *testing.T) { testAnchor(t, f) })
 	t.Run("prune", func(t *testing.T) { testPrune(t, f) })
+	t.Run("prune-interrupted", func(t *testing.T) { testPruneInterrupted(t, f) })
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, f) })
 	t.Run("search", func(t *testing.T) { testSearch(t, f) })
 }
@@ -318,6 +319,31 @@ func testPrune(t *testing.T, f Factory) {
 	must(t, tm.ForceCheckpoint("t1", audit.Checkpoint{Seq: 4, Hash: e4.Hash, At: e4.At}))
 	must(t, tm.Remove("t1", 4))
 	assertBroken(t, l, "t1", 5)
+}
+
+// testPruneInterrupted: a prune that stopped after its checkpoint (before deleting) leaves
+// a chain that verifies, and the next prune deletes what is left.
+func testPruneInterrupted(t *testing.T, f Factory) {
+	ctx := context.Background()
+	s, _ := f(t)
+	l, _ := NewLog(t, s)
+	es := fill(t, l, "t1", 5)
+	cp := audit.Checkpoint{Seq: 3, Hash: es[2].Hash, At: es[2].At}
+	_, err := l.Append(ctx, audit.Event{Tenant: "t1", Type: audit.TypePruned, Checkpoint: cp.String()})
+	must(t, err)
+	must(t, s.PutCheckpoint(ctx, "t1", cp))
+	if rep, err := l.Verify(ctx, "t1"); err != nil || rep.First != 4 || rep.Entries != 3 {
+		t.Fatalf("after an interrupted prune: %+v, %v", rep, err)
+	}
+	if res, err := l.Prune(ctx, "t1"); err != nil || res.Pruned != 0 { // nothing is older than the retention
+		t.Fatalf("prune: %+v, %v", res, err)
+	}
+	if recs, err := s.Scan(ctx, "t1", 1, audit.MaxScan); err != nil || len(recs) != 3 || recs[0].Seq != 4 {
+		t.Fatalf("the next prune left %d records, %v", len(recs), err)
+	}
+	if _, err := l.Verify(ctx, "t1"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func testConcurrent(t *testing.T, f Factory) {
