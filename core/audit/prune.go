@@ -44,7 +44,8 @@ func (l *Log) Prune(ctx context.Context, tenant string) (PruneResult, error) {
 	if _, err := l.Append(ctx, Event{Tenant: tenant, Type: TypePruned, Checkpoint: next.String()}); err != nil {
 		return PruneResult{}, fmt.Errorf("audit: prune %s: %w", tenant, err)
 	}
-	if err := l.o.Store.PutCheckpoint(ctx, tenant, next); err != nil {
+	// A conflict is a concurrent prune that stored a checkpoint at least as new: it covers ours.
+	if err := l.o.Store.PutCheckpoint(ctx, tenant, next); err != nil && !errors.Is(err, ErrConflict) {
 		return PruneResult{}, fmt.Errorf("audit: prune %s: checkpoint: %w", tenant, err)
 	}
 	if err := l.o.Store.DeleteThrough(ctx, tenant, next.Seq); err != nil {

@@ -57,6 +57,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("anchor", func(t *testing.T) { testAnchor(t, f) })
 	t.Run("prune", func(t *testing.T) { testPrune(t, f) })
 	t.Run("prune-interrupted", func(t *testing.T) { testPruneInterrupted(t, f) })
+	t.Run("prune-concurrent", func(t *testing.T) { testPruneConcurrent(t, f) })
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, f) })
 	t.Run("search", func(t *testing.T) { testSearch(t, f) })
 }
@@ -343,6 +344,40 @@ func testPruneInterrupted(t *testing.T, f Factory) {
 	}
 	if _, err := l.Verify(ctx, "t1"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testPruneConcurrent: two processes prune the same chain at once (Lambdas at cold start):
+// neither fails, and the chain verifies from the checkpoint.
+func testPruneConcurrent(t *testing.T, f Factory) {
+	ctx := context.Background()
+	s, _ := f(t)
+	l1, c1 := NewLog(t, s)
+	l2, c2 := NewLog(t, s)
+	for i := range 5 {
+		c1.Set(T0.AddDate(0, i, 0))
+		_, err := l1.Append(ctx, Event("t1", i))
+		must(t, err)
+	}
+	c1.Set(T0.AddDate(0, 14, 1))
+	c2.Set(T0.AddDate(0, 14, 1))
+	errs := make(chan error, 2)
+	for _, l := range []*audit.Log{l1, l2} {
+		go func() {
+			_, err := l.Prune(ctx, "t1")
+			errs <- err
+		}()
+	}
+	for range 2 {
+		must(t, <-errs)
+	}
+	rep, err := l1.Verify(ctx, "t1")
+	must(t, err)
+	if rep.First != 4 || rep.Checkpoint == nil || rep.Checkpoint.Seq != 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	if recs, err := s.Scan(ctx, "t1", 1, 1); err != nil || recs[0].Seq != 4 {
+		t.Fatalf("first record #%d, %v", recs[0].Seq, err)
 	}
 }
 
