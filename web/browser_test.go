@@ -22,68 +22,18 @@ import (
 // `make test-browser` installs them and sets BREVDUVA_REQUIRE_BROWSER=1 (missing tools fail).
 // Screenshots go to BREVDUVA_BROWSER_OUT (default .cache/browser-artifacts).
 func TestBrowser(t *testing.T) {
-	if os.Getenv("BREVDUVA_BROWSER") != "1" && os.Getenv("BREVDUVA_REQUIRE_BROWSER") != "1" {
-		t.Skip("browser test: set BREVDUVA_BROWSER=1 or run `make test-browser`")
-	}
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	_, errC := os.Stat(chromium)
-	_, errN := exec.LookPath("node")
-	_, errM := os.Stat("testdata/e2e/node_modules/axe-core")
-	if errM == nil {
-		_, errM = os.Stat("testdata/e2e/node_modules/playwright-core")
-	}
-	if errC != nil || errN != nil || errM != nil {
-		if os.Getenv("BREVDUVA_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("browser test needs chromium, node and playwright-core: %v %v %v", errC, errN, errM)
-		}
-		t.Skip("chromium, node or playwright-core missing: run `make test-browser`")
-	}
+	chromium := browserTools(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	goroot, err := exec.Command(goBin, "env", "GOROOT").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := func(env []string, name string, args ...string) {
-		t.Helper()
-		c := exec.CommandContext(ctx, name, args...)
-		c.Dir = ".."
-		c.Env = append(os.Environ(), env...)
-		if out, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
-		}
-	}
-	bin := filepath.Join(dir, "brevduva")
-	run(nil, goBin, "build", "-o", bin, "./cmd/brevduva")
-	run([]string{"GOOS=js", "GOARCH=wasm"}, goBin, "build", "-trimpath", "-ldflags=-s", "-o", filepath.Join(dir, "brevduva.wasm"), "./wasm")
-	execJS, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "wasm_exec.js"), execJS, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := os.Getenv("BREVDUVA_BROWSER_OUT")
-	if out == "" {
-		out, _ = filepath.Abs("../.cache/browser-artifacts")
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := buildBrowserBins(t, ctx, dir)
+	out := browserOut(t)
 	// "full": the demo as `make run` has it (the access point opens for B).
 	// "sealed-inbox": B in end-to-end mode (no O2O key on the server): B's page opens the XHE.
 	for _, scenario := range []string{"full", "sealed-inbox"} {
 		t.Run(scenario, func(t *testing.T) {
 			demo := filepath.Join(dir, scenario)
-			run(nil, bin, "demo", "init", "--dir", demo, "--free-ports")
+			runIn(t, ctx, nil, bin, "demo", "init", "--dir", demo, "--free-ports")
 			cfgPath := filepath.Join(demo, "config.json")
 			raw, err := os.ReadFile(cfgPath)
 			if err != nil {

@@ -107,14 +107,6 @@ func Handler(o Options) (http.Handler, error) {
 	}), nil
 }
 
-// ServeIndex writes the page itself (for "/") with the security headers of a page
-// that fetches from its own origin only.
-func ServeIndex(w http.ResponseWriter, r *http.Request) {
-	secure(w.Header(), csp(nil))
-	sub, _ := fs.Sub(static, "static")
-	serveAsset(w, r, sub, "index.html")
-}
-
 func serveAsset(w http.ResponseWriter, r *http.Request, sub fs.FS, name string) {
 	b, err := fs.ReadFile(sub, name)
 	if err != nil {

@@ -92,9 +92,13 @@ func TestSecurityHeaders(t *testing.T) {
 		h.ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
 		check(p, rec.Header(), "'self' https://idp.kommun-a.se")
 	}
+	h, err = Handler(Options{WasmDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec := httptest.NewRecorder()
-	ServeIndex(rec, httptest.NewRequest("GET", "/", nil))
-	check("ServeIndex", rec.Header(), "'self'")
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	check("no provider", rec.Header(), "'self'")
 	if _, err := Handler(Options{ConnectOrigins: []string{"https://x.se; script-src *"}}); err == nil {
 		t.Error("a connect origin that injects a directive was accepted")
 	}

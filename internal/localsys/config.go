@@ -53,6 +53,10 @@ type Config struct {
 	TestParticipants []TestParticipant `json:"testParticipants,omitempty"`
 	// Retry overrides the PMode retry schedule ("interval-minutes;retries;CONSTANT").
 	Retry string `json:"retry,omitempty"`
+	// OIDC, when set, is the sign-in at an external OpenID provider (oidc.go).
+	OIDC *OIDC `json:"oidc,omitempty"`
+	// CORSOrigins are origins of web pages elsewhere that may call the SDK API (CORS).
+	CORSOrigins []string `json:"corsOrigins,omitempty"`
 }
 
 // PKI names the environment's CA certificates and the SMP signing key pair.
@@ -101,6 +105,8 @@ type Client struct {
 	ID     string   `json:"id"`
 	Secret string   `json:"secret"`
 	Scopes []string `json:"scopes,omitempty"` // nil: every scope
+	// FunctionAddresses, when set, are the only mailboxes the client's tokens open.
+	FunctionAddresses []string `json:"functionAddresses,omitempty"`
 }
 
 // TestParticipant is a participant published in the SMP and DNS without an engine
@@ -223,6 +229,11 @@ func (c *Config) Validate() error {
 		parts[strings.ToLower(p.Participant)] = true
 		if p.Serve != nil && (p.EndpointListen == "" || p.EndpointHost == "") {
 			bad("test participant %s: serve needs endpointListen and endpointHost", p.Participant)
+		}
+	}
+	if c.OIDC != nil {
+		if err := c.OIDC.validate(); err != nil {
+			bad("%v", err)
 		}
 	}
 	if c.Retry != "" {

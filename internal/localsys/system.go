@@ -392,7 +392,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 			return nil, err
 		}
 		for _, c := range t.Clients {
-			clients = append(clients, oauth.Client{ID: c.ID, Secret: c.Secret, Tenant: t.ID, Scopes: c.Scopes})
+			clients = append(clients, oauth.Client{ID: c.ID, Secret: c.Secret, Tenant: t.ID, Scopes: c.Scopes, FunctionAddresses: c.FunctionAddresses})
 		}
 	}
 	for i, p := range cfg.TestParticipants {
@@ -435,8 +435,12 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("localsys: %w", err)
 	}
-	apiHandler, err := sdkapi.NewHandler(sdkapi.Options{Service: sdkapi.NewEngineService(s.engines), Auth: oauthSrv.Verifier(), BasePath: PathSDKAPI, Now: time.Now, Logger: log,
-		Signer: signers})
+	auth, err := cfg.OIDC.authenticator(oauthSrv.Verifier())
+	if err != nil {
+		return nil, err
+	}
+	apiHandler, err := sdkapi.NewHandler(sdkapi.Options{Service: sdkapi.NewEngineService(s.engines), Auth: auth, BasePath: PathSDKAPI, Now: time.Now, Logger: log,
+		Signer: signers, AllowedOrigins: cfg.CORSOrigins})
 	if err != nil {
 		return nil, fmt.Errorf("localsys: %w", err)
 	}
@@ -471,7 +475,12 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("localsys: web client: %w", err)
 	}
-	webHandler, err := web.Handler(web.Options{Config: map[string]string{"smpRootsPEM": string(smpRoots), "smpPath": PathSMP}})
+	webCfg := map[string]any{"smpRootsPEM": string(smpRoots), "smpPath": PathSMP}
+	oidcCfg, connect := cfg.OIDC.webConfig()
+	if oidcCfg != nil {
+		webCfg["oidc"] = oidcCfg
+	}
+	webHandler, err := web.Handler(web.Options{Config: webCfg, ConnectOrigins: connect})
 	if err != nil {
 		return nil, fmt.Errorf("localsys: web client: %w", err)
 	}
@@ -479,7 +488,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Vary", "Accept")
 		if strings.Contains(r.Header.Get("Accept"), "text/html") {
-			web.ServeIndex(w, r)
+			webHandler.ServeHTTP(w, r) // the page, with its security headers
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
