@@ -69,9 +69,13 @@ func (e *Engine) receive(ctx context.Context, tid string, contentType string, bo
 	if err != nil {
 		return AS4Response{}, err
 	}
+	var claimed string // the unverified MessageId, for the log of a refusal only
 	u := &as4.Unpacker{
 		Profile: t.profile,
 		Select: func(unverified *ebms.Messaging) (pmode.Profile, error) {
+			if unverified.UserMessage != nil {
+				claimed = unverified.UserMessage.Info.MessageID
+			}
 			if isTestMessage(unverified.UserMessage) {
 				return t.profile, nil
 			}
@@ -82,11 +86,16 @@ func (e *Engine) receive(ctx context.Context, tid string, contentType string, bo
 		},
 		Recipient: as4.Recipient{Cert: t.cfg.AS4Cert, Decrypter: t.cfg.AS4Decrypter},
 		Trust:     t.cfg.APTrust,
+		Limits:    receiveLimits(t.profile),
 	}
 	if t.profile.MaxMessageBytes > 0 {
 		body = io.LimitReader(body, t.profile.MaxMessageBytes+1)
 	}
 	v, err := u.Unpack(contentType, body)
+	if err != nil && claimed != "" {
+		// The consumer's side of the report (AS4_CP_TA31): the log names the message.
+		err = fmt.Errorf("unverified messageId %q: %w", claimed, err)
+	}
 	if err != nil {
 		return e.errorResponse(ctx, t, "", err)
 	}
@@ -105,6 +114,11 @@ func (e *Engine) receive(ctx context.Context, tid string, contentType string, bo
 	sender, _ := um.Property(pmode.PropOriginalSender)
 	recipient, _ := um.Property(pmode.PropFinalRecipient)
 	switch {
+	case v.Signer == nil || um.From.ID != v.Signer.Subject.CommonName:
+		// Subject identity (AS4_DR_TA02–04): an AP's party id is the CN of its AP
+		// certificate (spec-facts §a.1), so From/PartyId must name the signer; another AP
+		// of the same CA cannot send in this one's name.
+		return e.errorResponse(ctx, t, id, ebms.NewError(ebms.FailedAuthentication, "From/PartyId is not the signing certificate's CN", nil))
 	case um.To.ID != t.cfg.APPartyID: // the message is for another AP (ebMS 3.0 Core: eb:To names the receiving party)
 		return e.errorResponse(ctx, t, id, ebms.NewError(ebms.ProcessingModeMismatch, "To/PartyId is not this access point", nil))
 	case !sameParticipant(recipient, t.cfg.Participant): // spec-facts §a.3: recipientID = finalRecipient
@@ -218,4 +232,16 @@ func refsDigest(refs []*etree.Element) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// receiveLimits are as4.DefaultLimits with the decompressed payloads capped at twice the
+// profile's wire cap (gzip bombs, issue 9): the SDK payload is an O2O-encrypted XHE,
+// base64 ciphertext that gzip shrinks by about a quarter at most, so a legitimate
+// message inflates to about 1.33 times its wire size.
+func receiveLimits(p pmode.Profile) *as4.Limits {
+	lim := as4.DefaultLimits
+	if p.MaxMessageBytes > 0 && 2*p.MaxMessageBytes < lim.MaxDecompressed {
+		lim.MaxDecompressed = 2 * p.MaxMessageBytes
+	}
+	return &lim
 }
