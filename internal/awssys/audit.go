@@ -1,9 +1,11 @@
 package awssys
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/brevduva/brevduva/core/audit"
@@ -19,12 +21,30 @@ const AuditBasePath = "/audit/v1"
 // outside the table) after every this many entries it appends (docs/design/audit.md).
 const auditAnchorEvery = 100
 
+// EnvAuditRetentionMonths is how long the tenant's audit trail keeps entries (months;
+// default 12, ⚠U spec-facts §k 25).
+const EnvAuditRetentionMonths = "BREVDUVA_AUDIT_RETENTION_MONTHS"
+
 // newAudit is the tenant's audit trail in the adapters' table; every function appends to
-// the same chain (conditional puts on the sequence number keep it one chain).
-func newAudit(c *Clients, table string, log *slog.Logger) (*audit.Log, error) {
-	l, err := audit.NewLog(audit.Options{Store: dynamo.NewAuditStore(c.DynamoDB, table), Now: time.Now, Logger: log, AnchorEvery: auditAnchorEvery})
+// the same chain (conditional puts on the sequence number keep it one chain). It prunes
+// the chain to the retention at every cold start (three small requests when nothing is
+// due; concurrent prunes are safe). A failed prune is logged, not fatal.
+func newAudit(ctx context.Context, env Env, c *Clients, table, tenant string, log *slog.Logger) (*audit.Log, error) {
+	months := 0
+	if s := env.get(EnvAuditRetentionMonths); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("awssys: %s=%q: want a whole number of months ≥ 1", EnvAuditRetentionMonths, s)
+		}
+		months = n
+	}
+	l, err := audit.NewLog(audit.Options{Store: dynamo.NewAuditStore(c.DynamoDB, table), Now: time.Now, Logger: log,
+		AnchorEvery: auditAnchorEvery, RetentionMonths: months})
 	if err != nil {
 		return nil, fmt.Errorf("awssys: audit: %w", err)
+	}
+	if _, err := l.Prune(ctx, tenant); err != nil {
+		log.Warn("audit prune failed", "tenant", tenant, "err", err.Error())
 	}
 	return l, nil
 }
