@@ -23,7 +23,9 @@ func TestNewAuditPrunesAtColdStart(t *testing.T) {
 	if _, err := api.CreateTable(ctx, dynamo.CreateTableInput(table)); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { api.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)}) })
+	t.Cleanup(func() {
+		api.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+	})
 	w := dynamodb.NewTableExistsWaiter(api, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 50e6; o.MaxDelay = 500e6 })
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 30e9); err != nil {
 		t.Fatal(err)
