@@ -100,11 +100,23 @@ func system(t *testing.T) {
 	}
 }
 
-// recorder keeps every AS4 message Kommun A's AP posts.
+// recorder keeps every AS4 message Kommun A's AP posts. A message whose body holds a
+// key of answer is not forwarded: answer makes up B's response (attack tests).
 type recorder struct {
 	msh.Transport
-	mu   sync.Mutex
-	sent []posted
+	mu     sync.Mutex
+	sent   []posted
+	answer map[string]func(sent posted) (string, []byte)
+}
+
+// answerFor makes the recorder answer every post that holds id with f.
+func (r *recorder) answerFor(id string, f func(sent posted) (string, []byte)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.answer == nil {
+		r.answer = map[string]func(posted) (string, []byte){}
+	}
+	r.answer[id] = f
 }
 
 type posted struct {
@@ -117,9 +129,20 @@ func (r *recorder) Post(ctx context.Context, u, ct string, body io.Reader) (stri
 	if err != nil {
 		return "", nil, err
 	}
+	p := posted{u, ct, b}
 	r.mu.Lock()
-	r.sent = append(r.sent, posted{u, ct, b})
+	r.sent = append(r.sent, p)
+	var answer func(posted) (string, []byte)
+	for id, f := range r.answer {
+		if bytes.Contains(b, []byte(id)) {
+			answer = f
+		}
+	}
 	r.mu.Unlock()
+	if answer != nil {
+		rct, rbody := answer(p)
+		return rct, rbody, nil
+	}
 	return r.Transport.Post(ctx, u, ct, bytes.NewReader(b))
 }
 
@@ -232,10 +255,17 @@ type message struct {
 // newMessage builds a valid message for B's function address fn, as A's engine would.
 func newMessage(t *testing.T, fn string) *message {
 	t.Helper()
+	return newMessageFrom(t, fn, localsys.DemoParticipantA, leaf(t, "org-a"))
+}
+
+// newMessageFrom is newMessage from another sender participant, sealed with org (the
+// key whose certificate CertPub should hold for sender), still sent by A's AP.
+func newMessageFrom(t *testing.T, fn, sender string, orgA *demopki.Cert) *message {
+	t.Helper()
 	id := newID()
-	orgA, orgB, apA, apB := leaf(t, "org-a"), leaf(t, "org-b"), leaf(t, "ap-a"), leaf(t, "ap-b")
+	orgB, apA, apB := leaf(t, "org-b"), leaf(t, "ap-a"), leaf(t, "ap-b")
 	m := &sdkmsg.Message{CreationDateTime: sdkmsg.FormatTime(time.Now()), MessageID: id, ConversationID: id, Label: "Konformans",
-		Sender:    sdkmsg.Party{ID: localsys.DemoParticipantA},
+		Sender:    sdkmsg.Party{ID: sender},
 		Recipient: sdkmsg.Party{ID: localsys.DemoParticipantB, Attention: &sdkmsg.Attention{FunctionAddress: fn}},
 		Documents: []sdkmsg.Document{{DocumentID: "d1", Index: "1", Files: []sdkmsg.File{{FileName: "a.txt", ContentType: "text/plain", Content: []byte("konformans " + id)}}}}}
 	plain, err := m.Bytes()
@@ -248,7 +278,7 @@ func newMessage(t *testing.T, fn string) *message {
 		t.Fatal(err)
 	}
 	leg := pmode.SDKMessageLeg()
-	um := leg.UserMessage(sut.d.Tenants[0].APPartyID, sut.d.Tenants[1].APPartyID, id, localsys.DemoParticipantA, localsys.DemoParticipantB)
+	um := leg.UserMessage(sut.d.Tenants[0].APPartyID, sut.d.Tenants[1].APPartyID, id, sender, localsys.DemoParticipantB)
 	um.Info.MessageID = id
 	return &message{id: id, fn: fn, plain: plain, um: um,
 		payloads: []as4.Payload{{ContentID: leg.PayloadCID, MimeType: leg.PayloadMimeType, Data: x}},

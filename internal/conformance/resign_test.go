@@ -161,6 +161,13 @@ func (e *edited) bytes() (string, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e.withRoot(root)
+}
+
+// withRoot writes the message with root as its SOAP part (raw: attack tests put in
+// what the XML writer would not).
+func (e *edited) withRoot(root []byte) (string, []byte) {
+	t := e.t
 	var body bytes.Buffer
 	w := mime.NewWriter(&body, "application/soap+xml")
 	if err := w.SetRootContentID(e.rootCID); err != nil {
