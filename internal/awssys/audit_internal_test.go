@@ -14,11 +14,13 @@ import (
 	"github.com/brevduva/brevduva/infra/aws/dynamo"
 )
 
-// A cold start prunes the tenant's chain to BREVDUVA_AUDIT_RETENTION_MONTHS (dynalite).
-func TestNewAuditPrunesAtColdStart(t *testing.T) {
+// AuditTable is a fresh adapters' table in dynalite (skips without the emulators); the
+// external tests use it too.
+func AuditTable(t *testing.T) (*dynamodb.Client, string) {
+	t.Helper()
 	api := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(awstest.Endpoint(t, awstest.EnvDynamoDB)),
 		Region: awstest.Region, Credentials: awstest.Credentials, HTTPClient: awstest.HTTPClient})
-	table := awstest.Name("audit-prune")
+	table := awstest.Name("audit")
 	ctx := context.Background()
 	if _, err := api.CreateTable(ctx, dynamo.CreateTableInput(table)); err != nil {
 		t.Fatal(err)
@@ -30,6 +32,13 @@ func TestNewAuditPrunesAtColdStart(t *testing.T) {
 	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 30e9); err != nil {
 		t.Fatal(err)
 	}
+	return api, table
+}
+
+// A cold start prunes the tenant's chain to BREVDUVA_AUDIT_RETENTION_MONTHS (dynalite).
+func TestNewAuditPrunesAtColdStart(t *testing.T) {
+	api, table := AuditTable(t)
+	ctx := context.Background()
 	old := time.Now().AddDate(0, -3, 0)
 	past, err := audit.NewLog(audit.Options{Store: dynamo.NewAuditStore(api, table), Now: func() time.Time { return old }})
 	if err != nil {

@@ -12,34 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/brevduva/brevduva/core/audit"
 	"github.com/brevduva/brevduva/core/msh"
 	"github.com/brevduva/brevduva/core/msh/enginetest"
 	"github.com/brevduva/brevduva/core/oauth"
-	"github.com/brevduva/brevduva/infra/aws/awstest"
 	"github.com/brevduva/brevduva/infra/aws/dynamo"
 	"github.com/brevduva/brevduva/internal/awssys"
 )
-
-// auditTable is a fresh adapters' table in dynalite.
-func auditTable(t *testing.T) (*dynamodb.Client, string) {
-	api := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(awstest.Endpoint(t, awstest.EnvDynamoDB)),
-		Region: awstest.Region, Credentials: awstest.Credentials, HTTPClient: awstest.HTTPClient})
-	name := awstest.Name("audit")
-	ctx := context.Background()
-	if _, err := api.CreateTable(ctx, dynamo.CreateTableInput(name)); err != nil {
-		t.Fatal(err)
-	}
-	w := dynamodb.NewTableExistsWaiter(api, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 50e6; o.MaxDelay = 500e6 })
-	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 30e9); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { api.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
-	return api, name
-}
 
 func token(t *testing.T, srv *oauth.Server, id string) string {
 	rec := httptest.NewRecorder()
@@ -59,7 +38,7 @@ func token(t *testing.T, srv *oauth.Server, id string) string {
 // The sdk-api function serves the tenant's audit trail, kept in DynamoDB (dynalite), to a
 // token with the audit scope, and to no other.
 func TestAuditAPIOnDynamoDB(t *testing.T) {
-	api, table := auditTable(t)
+	api, table := awssys.AuditTable(t)
 	w := enginetest.NewWorld(t, nil)
 	l, err := audit.NewLog(audit.Options{Store: dynamo.NewAuditStore(api, table), Now: time.Now})
 	if err != nil {
