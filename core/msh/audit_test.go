@@ -1,6 +1,7 @@
 package msh_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,5 +114,39 @@ func TestEngineAuditFailureLosesNothing(t *testing.T) {
 	}
 	if w.A.Engine.AuditFailures() != 5 || w.B.Engine.AuditFailures() != 5 {
 		t.Fatalf("audit failures A %d B %d, want 5 each", w.A.Engine.AuditFailures(), w.B.Engine.AuditFailures())
+	}
+}
+
+// A duplicate is recorded and not delivered again; a message that fails verification
+// leaves no entry (anyone could send one).
+func TestEngineAuditDuplicateAndForged(t *testing.T) {
+	l, err := audit.NewLog(audit.Options{Store: audittest.NewMemory(), Now: audittest.NewClock(audittest.T0).Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := auditWorld(t, l)
+	mid := id(72)
+	w.Net.SetDown(w.A.URL, true) // B's kvittens stays queued: the last post to B is A's message
+	submit(t, w, mid, fnB)
+	w.MustPump()
+	before := len(trail(t, l, w.B.Tenant.ID))
+	sent := w.Net.Last(w.B.URL)
+	ctx := context.Background()
+	if _, err := w.B.Engine.Receive(ctx, w.B.Tenant.ID, sent.ContentType, bytes.NewReader(sent.Body)); err != nil {
+		t.Fatal(err)
+	}
+	forged := bytes.Replace(sent.Body, []byte(mid), []byte(id(73)), 1)
+	if _, err := w.B.Engine.Receive(ctx, w.B.Tenant.ID, sent.ContentType, bytes.NewReader(forged)); err != nil {
+		t.Fatal(err)
+	}
+	b := trail(t, l, w.B.Tenant.ID)
+	if len(b) != before+1 {
+		t.Fatalf("B's trail grew by %d, want 1: %q", len(b)-before, steps(b[before:]))
+	}
+	if d := b[before]; d.Type != audit.TypeDuplicate || d.AS4MessageID != mid || d.FromAP != w.A.Tenant.APPartyID {
+		t.Fatalf("duplicate entry %+v", d.Event)
+	}
+	if n := len(w.Mail(fnB)); n != 1 {
+		t.Fatalf("%d mails, want 1", n)
 	}
 }
