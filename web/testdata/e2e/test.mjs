@@ -252,24 +252,32 @@ await k.keyboard.press('Tab'); await k.keyboard.press('Tab');
 await k.keyboard.type('kommun-a'); await k.keyboard.press('Tab'); await k.keyboard.type(SECRET_A); await k.keyboard.press('Enter');
 await k.locator('#app').waitFor();
 
+// bigMessage (in B's page, through the page's worker): B's key loaded and an SDK message to B
+// with one random attachment of raw bytes, the shape of core/o2o's BenchmarkSeal/BenchmarkOpen.
+const pemB = readFileSync(keyB, 'utf8') + readFileSync(join(PKI, 'org-b.cert.pem'), 'utf8');
+await b.evaluate(({ pemB }) => {
+  globalThis.bigMessage = async (raw) => {
+    const { load } = await import('/web/brevduva.js');
+    const w = await load(); // every call crosses postMessage, as the page's do
+    const kb = await w.loadKey(pemB);
+    const big = new Uint8Array(raw); for (let i = 0; i < raw; i += 65536) crypto.getRandomValues(big.subarray(i, Math.min(raw, i + 65536)));
+    const msg = { MessageID: crypto.randomUUID(), ConversationID: crypto.randomUUID(), Label: 'bench', Sender: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B' },
+      Recipient: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B', Attention: { FunctionAddress: 'registrator' } },
+      Documents: [{ DocumentID: 'd1', Index: '1', Files: [{ FileName: 'a.pdf', ContentType: 'application/pdf' }] }] };
+    return { w, cert: kb.pem, xml: await w.build(JSON.stringify(msg), [big]) };
+  };
+}, { pemB });
+
 // Off the main thread: while the worker seals a 3 MB message the page keeps running
 // tasks (a seal on the main thread would block them all until it returned).
-const pemB = readFileSync(keyB, 'utf8') + readFileSync(join(PKI, 'org-b.cert.pem'), 'utf8');
-const ticks = await b.evaluate(async ({ pemB }) => {
-  const { load } = await import('/web/brevduva.js');
-  const w = await load();
-  const kb = await w.loadKey(pemB);
-  const big = new Uint8Array(3_000_000); for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, Math.min(big.length, i + 65536)));
-  const msg = { MessageID: crypto.randomUUID(), ConversationID: crypto.randomUUID(), Label: 'worker', Sender: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B' },
-    Recipient: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B', Attention: { FunctionAddress: 'registrator' } },
-    Documents: [{ DocumentID: 'd1', Index: '1', Files: [{ FileName: 'a.pdf', ContentType: 'application/pdf' }] }] };
-  const xml = await w.build(JSON.stringify(msg), [big]);
+const ticks = await b.evaluate(async () => {
+  const { w, cert, xml } = await globalThis.bigMessage(3_000_000);
   let ticks = 0, done = false;
-  const sealed = w.seal(xml, kb.pem, 'registrator').then(() => { done = true; });
+  const sealed = w.seal(xml, cert, 'registrator').then(() => { done = true; });
   while (!done) { await new Promise((r) => setTimeout(r, 0)); ticks++; }
   await sealed;
   return ticks;
-}, { pemB });
+});
 console.log(`main-thread tasks while the worker sealed 3 MB: ${ticks}`);
 assert.ok(ticks > 1, 'the page ran tasks while sealing');
 
@@ -277,21 +285,14 @@ assert.ok(ticks > 1, 'the page ran tasks while sealing');
 // attachment, the shape of core/o2o's BenchmarkSeal/BenchmarkOpen) in Chromium, with B's key.
 if (process.env.BENCH) {
   for (const [name, raw, n] of [['1MB', 747_000, 5], ['30MB', 22_497_000, 1]]) {
-    const r = await b.evaluate(async ({ pemB, raw, n }) => {
-      const { load } = await import('/web/brevduva.js');
-      const w = await load(); // the page's worker: every call crosses postMessage, as the page's do
-      const kb = await w.loadKey(pemB);
-      const big = new Uint8Array(raw); for (let i = 0; i < raw; i += 65536) crypto.getRandomValues(big.subarray(i, Math.min(raw, i + 65536)));
-      const msg = { MessageID: crypto.randomUUID(), ConversationID: crypto.randomUUID(), Label: 'bench', Sender: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B' },
-        Recipient: { ID: '0203:kommun-b.brevduva.localhost', Label: 'B', Attention: { FunctionAddress: 'registrator' } },
-        Documents: [{ DocumentID: 'd1', Index: '1', Files: [{ FileName: 'a.pdf', ContentType: 'application/pdf' }] }] };
-      const xml = await w.build(JSON.stringify(msg), [big]);
+    const r = await b.evaluate(async ({ raw, n }) => {
+      const { w, cert, xml } = await globalThis.bigMessage(raw);
       const times = async (f) => { await f(); const t = performance.now(); for (let i = 0; i < n; i++) await f(); return (performance.now() - t) / n; };
       let xhe;
-      const seal = await times(async () => { xhe = await w.seal(xml, kb.pem, 'registrator'); });
-      const open = await times(() => w.open(xhe, kb.pem));
+      const seal = await times(async () => { xhe = await w.seal(xml, cert, 'registrator'); });
+      const open = await times(() => w.open(xhe, cert));
       return { seal, open, xml: xml.length, xhe: xhe.length };
-    }, { pemB, raw, n });
+    }, { raw, n });
     console.log('BENCH ' + name + ' ' + JSON.stringify(r));
   }
 }
