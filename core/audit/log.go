@@ -2,6 +2,8 @@ package audit
 
 import (
 	"context"
+	"crypto"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +29,9 @@ type Options struct {
 	// AnchorEvery-th entry of a tenant, so that a copy of the head lives outside the store
 	// (0: never).
 	AnchorEvery uint64
+	// AnchorKey, when set, gives a tenant's AP key: each anchor line then carries
+	// SignAnchor's signature (base64), which VerifyAnchor checks with the AP certificate.
+	AnchorKey func(tenant string) crypto.Signer
 	// RetentionMonths is how long Prune keeps entries (0: DefaultRetentionMonths).
 	RetentionMonths int
 }
@@ -92,11 +97,27 @@ func (l *Log) Append(ctx context.Context, ev Event) (Entry, error) {
 			return Entry{}, fmt.Errorf("audit: append %s #%d: %w", ev.Tenant, e.Seq, err)
 		}
 		if l.o.AnchorEvery > 0 && e.Seq%l.o.AnchorEvery == 0 {
-			l.o.Logger.InfoContext(ctx, "audit anchor", "tenant", ev.Tenant, "anchor", formatAnchor(e.Seq, e.Hash))
+			l.logAnchor(ctx, ev.Tenant, Anchor{Seq: e.Seq, Hash: e.Hash})
 		}
 		return e, nil
 	}
 	return Entry{}, fmt.Errorf("audit: append %s: %d conflicts in a row: %w", ev.Tenant, maxAppendRetries, ErrConflict)
+}
+
+// logAnchor writes a tenant's head to the log, signed when AnchorKey gives a key.
+func (l *Log) logAnchor(ctx context.Context, tenant string, a Anchor) {
+	attrs := []any{"tenant", tenant, "anchor", a.String()}
+	if l.o.AnchorKey != nil {
+		if k := l.o.AnchorKey(tenant); k != nil {
+			sig, err := SignAnchor(k, tenant, a)
+			if err != nil {
+				attrs = append(attrs, "signatureError", err.Error())
+			} else {
+				attrs = append(attrs, "signature", base64.StdEncoding.EncodeToString(sig))
+			}
+		}
+	}
+	l.o.Logger.InfoContext(ctx, "audit anchor", attrs...)
 }
 
 // next is the sequence number and previous hash of the tenant's next entry: after the

@@ -2,6 +2,7 @@ package awssys
 
 import (
 	"context"
+	"crypto"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,8 +29,9 @@ const EnvAuditRetentionMonths = "BREVDUVA_AUDIT_RETENTION_MONTHS"
 // newAudit is the tenant's audit trail in the adapters' table; every function appends to
 // the same chain (conditional puts on the sequence number keep it one chain). It prunes
 // the chain to the retention at every cold start (three small requests when nothing is
-// due; concurrent prunes are safe). A failed prune is logged, not fatal.
-func newAudit(ctx context.Context, env Env, c *Clients, table, tenant string, log *slog.Logger) (*audit.Log, error) {
+// due; concurrent prunes are safe). A failed prune is logged, not fatal. The anchors it
+// logs are signed with the AP key apKey (one KMS signature per anchor).
+func newAudit(ctx context.Context, env Env, c *Clients, table, tenant string, apKey crypto.Signer, log *slog.Logger) (*audit.Log, error) {
 	months := 0
 	if s := env.get(EnvAuditRetentionMonths); s != "" {
 		n, err := strconv.Atoi(s)
@@ -39,7 +41,7 @@ func newAudit(ctx context.Context, env Env, c *Clients, table, tenant string, lo
 		months = n
 	}
 	l, err := audit.NewLog(audit.Options{Store: dynamo.NewAuditStore(c.DynamoDB, table), Now: time.Now, Logger: log,
-		AnchorEvery: auditAnchorEvery, RetentionMonths: months})
+		AnchorEvery: auditAnchorEvery, RetentionMonths: months, AnchorKey: func(string) crypto.Signer { return apKey }})
 	if err != nil {
 		return nil, fmt.Errorf("awssys: audit: %w", err)
 	}

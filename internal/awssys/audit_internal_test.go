@@ -50,10 +50,10 @@ func TestNewAuditPrunesAtColdStart(t *testing.T) {
 		}
 	}
 	log := slog.New(slog.DiscardHandler)
-	if _, err := newAudit(ctx, MapEnv(map[string]string{EnvAuditRetentionMonths: "x"}), &Clients{DynamoDB: api}, table, "kommun-a", log); err == nil {
+	if _, err := newAudit(ctx, MapEnv(map[string]string{EnvAuditRetentionMonths: "x"}), &Clients{DynamoDB: api}, table, "kommun-a", nil, log); err == nil {
 		t.Fatal("a retention that is not a number was accepted")
 	}
-	l, err := newAudit(ctx, MapEnv(map[string]string{EnvAuditRetentionMonths: "2"}), &Clients{DynamoDB: api}, table, "kommun-a", log)
+	l, err := newAudit(ctx, MapEnv(map[string]string{EnvAuditRetentionMonths: "2"}), &Clients{DynamoDB: api}, table, "kommun-a", nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

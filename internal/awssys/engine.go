@@ -134,7 +134,7 @@ func New(ctx context.Context, env Env, c *Clients, log *slog.Logger) (*System, e
 	}
 	q := sqsqueue.New(dynamo.NewQueue(c.DynamoDB, v[EnvTable], clock, QueueMaxAttempts), c.SQS, v[EnvQueueURL], clock)
 	q.OnSignalError = func(err error) { log.Warn("sqs wake-up signal not sent", "err", err.Error()) }
-	al, err := newAudit(ctx, env, c, v[EnvTable], tenant, log)
+	al, err := newAudit(ctx, env, c, v[EnvTable], tenant, tc.AS4Key, log)
 	if err != nil {
 		return nil, err
 	}
