@@ -39,8 +39,7 @@ func TestBrowserOIDC(t *testing.T) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
-	doc["oidc"] = map[string]any{"issuer": p.Issuer(), "clientId": p.ClientID, "clientSecret": p.ClientSecret, "sendToken": "id_token",
-		"tenantClaim": oidctest.ClaimTenant, "functionAddressesClaim": oidctest.ClaimFunctionAddresses}
+	doc["oidc"] = p.LocalConfig()
 	tenant := doc["tenants"].([]any)[0].(map[string]any)
 	fas := tenant["functionAddresses"].([]any)
 	mine := fas[0].(map[string]any)["id"].(string)

@@ -30,8 +30,7 @@ func TestOIDCSignIn(t *testing.T) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
-	doc["oidc"] = map[string]any{"issuer": p.Issuer(), "clientId": p.ClientID, "clientSecret": p.ClientSecret, "sendToken": "id_token",
-		"tenantClaim": oidctest.ClaimTenant, "functionAddressesClaim": oidctest.ClaimFunctionAddresses}
+	doc["oidc"] = p.LocalConfig()
 	doc["corsOrigins"] = []string{page}
 	raw, _ = json.Marshal(doc)
 	if err := os.WriteFile(path, raw, 0o600); err != nil {

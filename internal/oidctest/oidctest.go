@@ -146,6 +146,14 @@ func (u User) Claims(_ []string, base *mockoidc.IDTokenClaims) (jwt.Claims, erro
 	}{base, u.Tenant, u.Scope, u.FunctionAddresses}, nil
 }
 
+// LocalConfig is the "oidc" block of a `brevduva serve` configuration
+// (internal/localsys.OIDC) for this provider: the page signs in here and sends the ID
+// token, whose claims are User's.
+func (p *Provider) LocalConfig() map[string]any {
+	return map[string]any{"issuer": p.Issuer(), "clientId": p.ClientID, "clientSecret": p.ClientSecret, "sendToken": "id_token",
+		"tenantClaim": ClaimTenant, "functionAddressesClaim": ClaimFunctionAddresses}
+}
+
 // Tokens is the token response of a sign-in.
 type Tokens struct {
 	IDToken     string `json:"id_token"`
