@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -25,7 +26,7 @@ import (
 )
 
 // signAPI is the handler with tenant "a" holding org-a's O2O key and tenant "b" none.
-func signAPI(t *testing.T, perMinute int, now *time.Time) (http.Handler, *demopki.Set) {
+func signAPI(t testing.TB, perMinute int, now *time.Time) (http.Handler, *demopki.Set) {
 	t.Helper()
 	pki := demopki.ForTest(t)
 	a := pki.Leaf("org-a")
@@ -183,4 +184,30 @@ func TestRemoteSignerRate(t *testing.T) {
 	if got := fmt.Sprint(codes(2)); got != "[200 429]" {
 		t.Fatalf("after 20 s: %s", got)
 	}
+}
+
+// FuzzSignRequest: any body gets a signature (200) or a 400, never another answer or a
+// panic.
+func FuzzSignRequest(f *testing.F) {
+	d := sha256.Sum256([]byte("x"))
+	for _, b := range []any{signBody("m1", xmldsig.SHA256, d[:]), signBody("m1", xmldsig.SHA512, d[:]), signBody("", "", nil)} {
+		raw, _ := json.Marshal(b)
+		f.Add(string(raw))
+	}
+	f.Add(`{"data":{"type":"signatures","attributes":{"messageId":1}}}`)
+	now := t0
+	h, _ := signAPI(f, 1<<30, &now)
+	f.Fuzz(func(t *testing.T, body string) {
+		w, m := do(t, h, "POST", "/sdk/signatures", "A", body)
+		switch w.Code {
+		case http.StatusOK:
+			a := m["data"].(map[string]any)["attributes"].(map[string]any)
+			if a["signatureValue"] == "" {
+				t.Fatalf("200 without signature: %s", w.Body)
+			}
+		case http.StatusBadRequest:
+		default:
+			t.Fatalf("%d for %q: %s", w.Code, body, w.Body)
+		}
+	})
 }
