@@ -12,22 +12,23 @@ locals {
   # Read by awssys.New in all three functions.
   engine_env = merge(
     {
-      BREVDUVA_TENANT             = var.tenant
-      BREVDUVA_PARTICIPANT        = var.participant
-      BREVDUVA_AP_PARTY_ID        = var.ap_party_id
-      BREVDUVA_FUNCTION_ADDRESSES = join(",", var.function_addresses)
-      BREVDUVA_TABLE              = module.table.name
-      BREVDUVA_BUCKET             = module.payload_bucket.id
-      BREVDUVA_PAYLOAD_KMS_KEY    = aws_kms_key.payload.arn
-      BREVDUVA_QUEUE_URL          = aws_sqs_queue.work.url
-      BREVDUVA_AS4_KEY            = "kms:${local.key_arn["ap-sign"]},${local.key_arn["ap-decrypt"]}"
-      BREVDUVA_AS4_CERT           = local.paths["as4-cert.pem"]
-      BREVDUVA_AP_TRUST           = local.paths["ap-trust.pem"]
-      BREVDUVA_O2O_TRUST          = local.paths["o2o-trust.pem"]
-      BREVDUVA_SML_ZONE           = var.region.sml_zone
-      BREVDUVA_SMP_ROOTS          = local.paths["smp-roots.pem"]
-      BREVDUVA_TLS_ROOTS          = local.paths["tls-roots.pem"]
-      BREVDUVA_LOG_LEVEL          = var.region.log_level
+      BREVDUVA_TENANT                 = var.tenant
+      BREVDUVA_PARTICIPANT            = var.participant
+      BREVDUVA_AP_PARTY_ID            = var.ap_party_id
+      BREVDUVA_FUNCTION_ADDRESSES     = join(",", var.function_addresses)
+      BREVDUVA_TABLE                  = module.table.name
+      BREVDUVA_BUCKET                 = module.payload_bucket.id
+      BREVDUVA_PAYLOAD_KMS_KEY        = aws_kms_key.payload.arn
+      BREVDUVA_QUEUE_URL              = aws_sqs_queue.work.url
+      BREVDUVA_AS4_KEY                = "kms:${local.key_arn["ap-sign"]},${local.key_arn["ap-decrypt"]}"
+      BREVDUVA_AS4_CERT               = local.paths["as4-cert.pem"]
+      BREVDUVA_AP_TRUST               = local.paths["ap-trust.pem"]
+      BREVDUVA_O2O_TRUST              = local.paths["o2o-trust.pem"]
+      BREVDUVA_SML_ZONE               = var.region.sml_zone
+      BREVDUVA_SMP_ROOTS              = local.paths["smp-roots.pem"]
+      BREVDUVA_TLS_ROOTS              = local.paths["tls-roots.pem"]
+      BREVDUVA_LOG_LEVEL              = var.region.log_level
+      BREVDUVA_AUDIT_RETENTION_MONTHS = tostring(var.audit_retention_months)
     },
     var.end_to_end ? {} : {
       BREVDUVA_O2O_KEY  = "kms:${local.key_arn["o2o-sign"]},${local.key_arn["o2o-decrypt"]}"

@@ -123,3 +123,18 @@ resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
     sourceQueueArns   = [aws_sqs_queue.work.arn]
   })
 }
+
+# Rules between variables (and the region) that a single variable's validation cannot state.
+resource "terraform_data" "input_checks" {
+  lifecycle {
+    precondition {
+      condition     = var.end_to_end || var.o2o_cert_pem != null
+      error_message = "o2o_cert_pem is required unless end_to_end is true (the O2O keys need their certificate)."
+    }
+
+    precondition {
+      condition     = var.region.oauth_issuer != null || var.oidc != null
+      error_message = "The SDK API needs a token issuer: the region's oauth_issuer or this tenant's oidc."
+    }
+  }
+}

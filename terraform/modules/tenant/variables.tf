@@ -154,6 +154,17 @@ variable "memory_size" {
   default     = 1024
 }
 
+variable "audit_retention_months" {
+  description = "Months the tenant's audit trail keeps entries (BREVDUVA_AUDIT_RETENTION_MONTHS); every cold start prunes older ones (docs/design/audit.md). The required retention is not stated by DIGG (spec-facts §k 25)."
+  type        = number
+  default     = 12
+
+  validation {
+    condition     = var.audit_retention_months >= 1 && floor(var.audit_retention_months) == var.audit_retention_months
+    error_message = "A whole number of months, at least 1."
+  }
+}
+
 variable "oidc" {
   description = "The municipality's OpenID provider, whose tokens its SDK API accepts (BREVDUVA_OIDC_*): issuer URL, audience, and optionally the claims holding the tenant, the scopes and the function addresses. Null: only the region's core/oauth tokens."
   type = object({
