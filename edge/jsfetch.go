@@ -4,10 +4,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"syscall/js"
 	"time"
 )
@@ -44,10 +46,12 @@ func (jsFetch) Do(req *http.Request) (*http.Response, error) {
 		ms := max(time.Until(d).Milliseconds(), 1)
 		init.Set("signal", js.Global().Get("AbortSignal").Call("timeout", ms))
 	}
-	res, err := await(js.Global().Call("fetch", req.URL.String(), init))
+	// Invoke, not Call: js.Global() is syumai's proxy of globalThis, an illegal `this` for fetch.
+	res, err := await(js.Global().Get("fetch").Invoke(req.URL.String(), init))
 	if err != nil {
-		if req.Context().Err() != nil {
-			return nil, fmt.Errorf("fetch %s: %w (%v)", req.URL.Host, req.Context().Err(), err)
+		// AbortSignal.timeout rejects with a TimeoutError, often before Go's own timer fires.
+		if req.Context().Err() != nil || strings.HasPrefix(err.Error(), "TimeoutError") {
+			return nil, fmt.Errorf("fetch %s: %w (%v)", req.URL.Host, context.DeadlineExceeded, err)
 		}
 		return nil, fmt.Errorf("fetch %s: %w", req.URL.Host, err)
 	}
