@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -249,6 +251,44 @@ func TestKill9(t *testing.T) {
 	}
 }
 
+// TestKill9Random kills the local system at random moments while several messages are on
+// their way — inside a bbolt write or fsync, a TLS handshake, a seal, between two port
+// calls — restarting it on the same data folder each time, and checks the stores when it is
+// done. The delays come from a logged seed.
+func TestKill9Random(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	t.Parallel()
+	kills, msgs := 3, 6
+	if full() {
+		kills, msgs = 12, 10
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 9))
+	dir := t.TempDir()
+	sc := Scenario{Config: demoConfig(t), DataDir: dir, Messages: msgs, Timeout: scenarioTimeout}
+	r := result{mode: "kill -9 at random", point: Point{Phase: "any"}}
+	for range kills {
+		if runChild(t, sc, time.Duration(50+rng.IntN(1500))*time.Millisecond) {
+			r.faults++
+		}
+	}
+	if runChild(t, sc, 0) {
+		t.Fatal("the last run was killed")
+	}
+	r.fired = r.faults > 0
+	var err error
+	if r.report, err = Check(context.Background(), dir, msgs); err != nil {
+		t.Fatal(err)
+	}
+	ta := &tally{}
+	ta.add(r)
+	t.Logf("%d of %d runs killed:\n%s", r.faults, kills, ta.table())
+	requireOutcome(t, r, true)
+}
+
 // TestStorageErrors fails one port call (before it reaches the adapter, or after it took
 // effect), lets the engines retry, and checks the stores.
 func TestStorageErrors(t *testing.T) {
@@ -297,12 +337,12 @@ func killAt(t *testing.T, p Point, kills int) result {
 	dir := t.TempDir()
 	sc := Scenario{Config: demoConfig(t), DataDir: dir, Messages: scenarioMessages(t), Points: []Point{p}, Crash: true, Timeout: scenarioTimeout}
 	r := result{mode: "kill -9", point: p}
-	for r.faults < kills && runChild(t, sc) {
+	for r.faults < kills && runChild(t, sc, 0) {
 		r.faults++
 	}
 	r.fired = r.faults > 0
 	sc.Points, sc.Crash = nil, false
-	if runChild(t, sc) {
+	if runChild(t, sc, 0) {
 		t.Fatal("the restarted child crashed")
 	}
 	var err error
@@ -312,9 +352,10 @@ func killAt(t *testing.T, p Point, kills int) result {
 	return r
 }
 
-// runChild runs sc in a re-executed test binary and reports whether it was killed at a
-// crash point; a child that ends otherwise must end quiet with exit status 0.
-func runChild(t *testing.T, sc Scenario) (killed bool) {
+// runChild runs sc in a re-executed test binary and reports whether it was killed
+// (SIGKILL) at a crash point, or killAfter (if not 0) after it started; a child that ends
+// otherwise must end quiet with exit status 0.
+func runChild(t *testing.T, sc Scenario, killAfter time.Duration) (killed bool) {
 	t.Helper()
 	spec, _ := json.Marshal(sc)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -330,15 +371,20 @@ func runChild(t *testing.T, sc Scenario) (killed bool) {
 	}
 	watchdog := time.AfterFunc(scenarioTimeout+30*time.Second, func() { _ = cmd.Process.Kill() })
 	defer watchdog.Stop()
-	crashed, quietSeen := false, false
-	sc2 := bufio.NewScanner(out)
-	for sc2.Scan() {
-		switch line := sc2.Text(); {
-		case strings.HasPrefix(line, lineCrash) && !crashed:
-			crashed = true
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatalf("kill -9: %v", err)
-			}
+	var sent atomic.Bool
+	kill := func() {
+		if sent.CompareAndSwap(false, true) {
+			_ = cmd.Process.Signal(syscall.SIGKILL) // fails only if it has exited already
+		}
+	}
+	quietSeen := false
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		switch line := lines.Text(); {
+		case line == lineStarted && killAfter > 0:
+			defer time.AfterFunc(killAfter, kill).Stop()
+		case strings.HasPrefix(line, lineCrash):
+			kill()
 		case line == lineQuiet:
 			quietSeen = true
 		}
@@ -346,10 +392,10 @@ func runChild(t *testing.T, sc Scenario) (killed bool) {
 	err = cmd.Wait()
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	switch {
-	case crashed && ws.Signaled() && ws.Signal() == syscall.SIGKILL:
+	case sent.Load() && ws.Signaled() && ws.Signal() == syscall.SIGKILL:
 		return true
 	case err != nil || !quietSeen:
-		t.Fatalf("child: %v (quiet %v, crash line %v)\nstderr:\n%s", err, quietSeen, crashed, tail(stderr.String()))
+		t.Fatalf("child: %v (quiet %v, kill sent %v)\nstderr:\n%s", err, quietSeen, sent.Load(), tail(stderr.String()))
 	}
 	return false
 }

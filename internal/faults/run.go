@@ -42,9 +42,10 @@ const kvittensPrefix = "kvittens-"
 
 // Protocol lines a run writes to its out (the parent of a child process reads them).
 const (
-	lineCrash  = "faults: crash"
-	lineQuiet  = "faults: quiet"
-	lineCounts = "faults: counts"
+	lineStarted = "faults: started"
+	lineCrash   = "faults: crash"
+	lineQuiet   = "faults: quiet"
+	lineCounts  = "faults: counts"
 )
 
 // Timing of a run: short, so that a lease held by a killed process, a failed attempt and
@@ -127,6 +128,7 @@ func Run(ctx context.Context, sc Scenario, out io.Writer, log *slog.Logger) (*In
 		defer cancel()
 		_ = s.Shutdown(c)
 	}()
+	fmt.Fprintln(out, lineStarted)
 	ctx, cancel := context.WithTimeout(ctx, sc.Timeout)
 	defer cancel()
 	a := s.Engine(TenantA)
