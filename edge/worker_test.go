@@ -57,7 +57,13 @@ import (
 // S3 signature (gofakes3 accepts any; edge/sigv4 is checked against the AWS SDK's
 // signer), and the production cache's behaviour across data centres.
 
-const envRequire = "BREVDUVA_REQUIRE_WORKER"
+// The test is slow (a wasm build, two workerd instances, a 38 MB message), so like the
+// browser test it runs only when asked: BREVDUVA_WORKER=1 runs it when wrangler is
+// installed, BREVDUVA_REQUIRE_WORKER=1 (make test-worker) also fails without it.
+const (
+	envRequire = "BREVDUVA_REQUIRE_WORKER"
+	envRun     = "BREVDUVA_WORKER"
+)
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
@@ -68,9 +74,12 @@ func repoRoot(t *testing.T) string {
 	return filepath.Dir(wd)
 }
 
-// need skips (or, with BREVDUVA_REQUIRE_WORKER=1, fails) without node and wrangler.
+// need skips unless asked, and (with BREVDUVA_REQUIRE_WORKER=1, fails) without node and wrangler.
 func need(t *testing.T) string {
 	t.Helper()
+	if os.Getenv(envRequire) != "1" && os.Getenv(envRun) != "1" {
+		t.Skip("set BREVDUVA_WORKER=1, or run make test-worker")
+	}
 	w := filepath.Join(repoRoot(t), "edge", "node_modules", ".bin", "wrangler")
 	_, errNode := exec.LookPath("node")
 	_, errW := os.Stat(w)
@@ -245,12 +254,10 @@ func newOrigin(t *testing.T, sys *localsys.System, objects awssys.S3Objects, sec
 	smpURL, _ := url.Parse(d.SMPURL)
 	abURL, _ := url.Parse(d.AddressBookURL)
 	proxy := func(target *url.URL, cacheControl string) http.Handler {
-		rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: target.Scheme, Host: "127.0.0.1:" + target.Port()})
-		dir := rp.Director
-		rp.Director = func(r *http.Request) {
-			dir(r)
-			r.Host = target.Host
-		}
+		rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(&url.URL{Scheme: target.Scheme, Host: "127.0.0.1:" + target.Port()})
+			r.Out.Host = target.Host
+		}}
 		rp.ModifyResponse = func(r *http.Response) error {
 			r.Header.Set("Cache-Control", cacheControl)
 			return nil
@@ -484,10 +491,12 @@ func testLargeMessage(t *testing.T, w *worker, sysDir string, api *s3.Client) {
 	ct, msg, sent := bigMessage(t, pki, 21_500_000)
 	t.Logf("AS4 message: %d bytes on the wire", len(msg))
 	idle := workerdRSS(w.pid)
-	// A 12 MB body (not AS4: the engine answers it with an error) staged the same way, for
-	// comparison: a streaming front door's peak does not grow with the message.
+	// Bodies that are not AS4 (the engine answers them with an error) staged the same way
+	// before and after, for comparison: memory is reported, not asserted.
 	postMeasured(t, w, ct, bytes.Repeat([]byte("x"), 12<<20))
 	resp, body, peak := postMeasured(t, w, ct, msg)
+	postMeasured(t, w, ct, bytes.Repeat([]byte("x"), len(msg)))
+	postMeasured(t, w, ct, bytes.Repeat([]byte("x"), 12<<20))
 	t.Logf("WORKER workerd RSS idle %d KiB; peak during the %d KiB message %d KiB", idle, len(msg)/1024, peak)
 	if resp.StatusCode != 200 || resp.Header.Get(front.HeaderPath) != "by-ref" {
 		t.Fatalf("front door: %d path %q: %.400s", resp.StatusCode, resp.Header.Get(front.HeaderPath), body)
