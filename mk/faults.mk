@@ -6,6 +6,6 @@
 .PHONY: test-faults
 
 test-faults:
-	BREVDUVA_FAULTS=full $(GO) test -race -count=1 -timeout 15m -parallel 8 -v -run 'TestEveryPortCovered|TestKill9|TestStorageErrors' ./internal/faults
+	BREVDUVA_FAULTS=full $(GO) test -race -count=1 -timeout 15m -parallel 8 -v -run 'TestEveryPortCovered|TestCheckFindsProblems|TestKill9|TestStorageErrors' ./internal/faults
 
 CI_SUITES += test-faults

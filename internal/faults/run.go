@@ -57,9 +57,10 @@ const (
 	quietEvery = 50 * time.Millisecond
 )
 
-// retry resends every 2 s for a minute: a crashed or failed attempt is repeated soon,
-// and no transient fault exhausts it.
-var retry = msh.RetryPolicy{Timeout: time.Minute, Retries: 30, Strategy: msh.RetryConstant}
+// retry resends every 150 ms for 15 s: a crashed or failed attempt is repeated soon —
+// often before the kvittens of the first attempt is back, so that the receiver's duplicate
+// detection is struck too — and no transient fault exhausts it.
+var retry = msh.RetryPolicy{Timeout: 15 * time.Second, Retries: msh.MaxRetries, Strategy: msh.RetryConstant}
 
 // Scenario is one run of the local system.
 type Scenario struct {
