@@ -294,7 +294,11 @@ func TestKill9Random(t *testing.T) {
 func TestStorageErrors(t *testing.T) {
 	ps := points(t, quickStorage)
 	ta := &tally{}
-	t.Cleanup(func() { t.Logf("storage error results:\n%s", ta.table()) })
+	var again atomic.Int64 // AS4 messages received again (Register of a MessageId seen before or re-tried)
+	t.Cleanup(func() {
+		t.Logf("storage error results:\n%s", ta.table())
+		t.Logf("AS4 messages received more than once (resends, duplicate detection struck): %d", again.Load())
+	})
 	for _, p := range ps {
 		t.Run(p.String(), func(t *testing.T) {
 			t.Parallel()
@@ -305,6 +309,7 @@ func TestStorageErrors(t *testing.T) {
 				t.Fatalf("run: %v", err)
 			}
 			r := result{mode: "storage error", point: p, fired: len(in.Fired()) == 1, faults: len(in.Fired())}
+			again.Add(int64(receivedAgain(in.Counts(), sc.Messages)))
 			if r.report, err = Check(context.Background(), dir, sc.Messages); err != nil {
 				t.Fatal(err)
 			}
@@ -312,6 +317,18 @@ func TestStorageErrors(t *testing.T) {
 			requireOutcome(t, r, !full())
 		})
 	}
+}
+
+// receivedAgain is how many more times the two APs registered a received MessageId than
+// there were AS4 messages (each message, and its kvittens back).
+func receivedAgain(counts []Count, messages int) int {
+	n := -2 * messages
+	for _, c := range counts {
+		if c.Op == "Register" && c.Phase == Before {
+			n += c.N
+		}
+	}
+	return n
 }
 
 // requireOutcome fails on any problem the checker found; a point that was never reached
