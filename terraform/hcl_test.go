@@ -120,7 +120,7 @@ func nested(body *hclsyntax.Body, typ string) []*hclsyntax.Body {
 	return out
 }
 
-// path follows nested blocks by type and returns the attribute at the end, or nil.
+// attrAt follows nested blocks by type and returns the attribute at the end, or nil.
 func attrAt(body *hclsyntax.Body, path ...string) *hclsyntax.Attribute {
 	for _, p := range path[:len(path)-1] {
 		bs := nested(body, p)

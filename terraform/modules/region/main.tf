@@ -15,10 +15,12 @@ locals {
   tags       = merge(var.tags, { "brevduva:region" = var.name_prefix })
 }
 
+# Not encrypted with the AWS managed aws/sns key: CloudWatch alarms cannot publish to a
+# topic under that key (its policy cannot grant cloudwatch.amazonaws.com). Alarm
+# notifications carry alarm names and states, no message content.
 resource "aws_sns_topic" "alarms" {
-  name              = "${var.name_prefix}-alarms"
-  kms_master_key_id = "alias/aws/sns"
-  tags              = local.tags
+  name = "${var.name_prefix}-alarms"
+  tags = local.tags
 }
 
 resource "aws_sns_topic_subscription" "alarm_email" {
