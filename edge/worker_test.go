@@ -242,11 +242,31 @@ func (o *origin) count(path string) int32 {
 	return v.(*atomic.Int32).Load()
 }
 
-func newOrigin(t *testing.T, sys *localsys.System, objects awssys.S3Objects, secret string) *origin {
+// stagingStore is the S3-compatible staging store: MinIO when BREVDUVA_S3_ENDPOINT names
+// one (scripts/aws-emulators.sh with BREVDUVA_WITH_MINIO=1: it checks the Worker's SigV4
+// signatures), else gofakes3 in process (accepts any signature).
+func stagingStore(t *testing.T) (string, string, *s3.Client) {
+	t.Helper()
+	ep, bucket := os.Getenv(awstest.EnvS3), awstest.Name("edge")
+	if ep == "" {
+		srv := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
+		t.Cleanup(srv.Close)
+		ep = srv.URL
+	}
+	t.Logf("staging store %s", ep)
+	api := s3.New(s3.Options{BaseEndpoint: aws.String(ep), Region: awstest.Region, Credentials: awstest.Credentials,
+		UsePathStyle: true, HTTPClient: awstest.HTTPClient})
+	if _, err := api.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	return ep, bucket, api
+}
+
+func newOrigin(t *testing.T, sys *localsys.System, objects awssys.S3Objects, bucket, secret string) *origin {
 	t.Helper()
 	o := &origin{}
 	as4h, err := awssys.NewAS4Routes(sys.Engine("kommun-b"), "kommun-b", pmode.EDelivery115(),
-		&awssys.ByRefOptions{Secret: []byte(secret), Bucket: "staging", Objects: objects}, slog.New(slog.DiscardHandler))
+		&awssys.ByRefOptions{Secret: []byte(secret), Bucket: bucket, Objects: objects}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,28 +344,23 @@ func TestWorker(t *testing.T) {
 		defer cancel()
 		_ = sys.Shutdown(ctx)
 	})
-	s3srv := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
-	t.Cleanup(s3srv.Close)
-	api := s3.New(s3.Options{BaseEndpoint: aws.String(s3srv.URL), Region: awstest.Region, Credentials: awstest.Credentials,
-		UsePathStyle: true, HTTPClient: awstest.HTTPClient})
-	if _, err := api.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("staging")}); err != nil {
-		t.Fatal(err)
-	}
+	s3URL, bucket, api := stagingStore(t)
 	const secret = "edge-test-secret"
-	org := newOrigin(t, sys, awssys.S3Objects{API: api}, secret)
+	org := newOrigin(t, sys, awssys.S3Objects{API: api}, bucket, secret)
 	smpRoots, err := os.ReadFile(filepath.Join(sysDir, "pki", "smp-ca.ca.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{front.EnvOriginURL: org.srv.URL, front.EnvS3Endpoint: s3srv.URL, front.EnvS3Bucket: "staging",
-		front.EnvS3Region: "auto", front.EnvS3AccessKeyID: "edge", front.EnvS3SecretAccessKey: "edge-s3-secret",
+	creds, _ := awstest.Credentials.Retrieve(context.Background())
+	vars := map[string]string{front.EnvOriginURL: org.srv.URL, front.EnvS3Endpoint: s3URL, front.EnvS3Bucket: bucket,
+		front.EnvS3Region: awstest.Region, front.EnvS3AccessKeyID: creds.AccessKeyID, front.EnvS3SecretAccessKey: creds.SecretAccessKey,
 		front.EnvByRefSecret: secret, front.EnvRequireClientCert: "false", front.EnvOriginTimeoutMS: "120000",
 		front.EnvSMPRootsPEM: string(smpRoots)}
 	w := startWorker(t, wrangler, dir, vars)
 
 	t.Run("static", func(t *testing.T) { testStatic(t, w, dir, smpRoots) })
 	t.Run("lookups", func(t *testing.T) { testLookups(t, w, sys, org) })
-	t.Run("as4 40 MB", func(t *testing.T) { testLargeMessage(t, w, sysDir, api) })
+	t.Run("as4 40 MB", func(t *testing.T) { testLargeMessage(t, w, sysDir, api, bucket) })
 	t.Run("origin failure", func(t *testing.T) { testOriginFailure(t, wrangler, dir, w, org, vars) })
 }
 
@@ -486,7 +501,7 @@ func postMeasured(t *testing.T, w *worker, ct string, body []byte) (*http.Respon
 	return resp, answer, peak.Load()
 }
 
-func testLargeMessage(t *testing.T, w *worker, sysDir string, api *s3.Client) {
+func testLargeMessage(t *testing.T, w *worker, sysDir string, api *s3.Client, bucket string) {
 	pki := filepath.Join(sysDir, "pki")
 	ct, msg, sent := bigMessage(t, pki, 21_500_000)
 	t.Logf("AS4 message: %d bytes on the wire", len(msg))
@@ -511,7 +526,7 @@ func testLargeMessage(t *testing.T, w *worker, sysDir string, api *s3.Client) {
 		t.Fatalf("receipt through the Worker does not verify: %v\n%.400s", err, body)
 	}
 	t.Logf("receipt %s signed by %s", vs.Messaging.SignalMessage.Info.MessageID, vs.Signer.Subject)
-	list, err := api.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("staging")})
+	list, err := api.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 	if err != nil || len(list.Contents) != 0 {
 		t.Errorf("staged objects left after the receipt: %v", err)
 	}

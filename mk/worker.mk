@@ -4,7 +4,8 @@
 # from web/static with bin/brevduva.wasm and wasm_exec.js from `make wasm`, and edge/_headers);
 # it prints the Worker's wasm size raw and gzip (Cloudflare's limit is on the gzip size).
 # `make test-worker` runs edge/worker_test.go against wrangler 4.86.0's workerd (pinned
-# in edge/package-lock.json, installed with npm ci) on 127.0.0.1.
+# in edge/package-lock.json, installed with npm ci) on 127.0.0.1; the test builds its own
+# copy of the Worker. BREVDUVA_S3_ENDPOINT=<a MinIO> makes it stage into MinIO (SigV4 checked).
 .PHONY: worker test-worker
 
 WORKER_OUT := edge/build
@@ -17,7 +18,7 @@ worker: wasm
 	cp edge/_headers $(WORKER_OUT)/assets/_headers
 	@echo "worker wasm: $$(wc -c <$(WORKER_OUT)/worker/app.wasm) bytes raw, $$(gzip -9 -c $(WORKER_OUT)/worker/app.wasm | wc -c) bytes gzip"
 
-test-worker: worker
+test-worker:
 	@test -x edge/node_modules/.bin/wrangler || (cd edge && npm ci --no-audit --no-fund)
 	BREVDUVA_REQUIRE_WORKER=1 $(GO) test -count=1 -v -timeout 20m -run TestWorker ./edge
 
