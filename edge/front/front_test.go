@@ -170,7 +170,7 @@ func TestLookupsCachedByOriginTTL(t *testing.T) {
 
 func TestCacheTTL(t *testing.T) {
 	for cc, want := range map[string]time.Duration{"max-age=60": time.Minute, "public, s-maxage=10, max-age=60": 10 * time.Second,
-		"no-store": 0, "max-age=60, private": 0, "no-cache": 0, "": 0, "max-age=0": 0, "max-age=x": 0, `max-age="5"`: 5 * time.Second} {
+		"no-store": 0, "max-age=60, private": 0, "s-maxage=99999999999999999999": maxDeltaSeconds * time.Second, "no-cache": 0, "": 0, "max-age=0": 0, "max-age=x": 0, `max-age="5"`: 5 * time.Second} {
 		got, ok := CacheTTL(http.Header{"Cache-Control": {cc}})
 		if got != want || ok != (want > 0) {
 			t.Errorf("%q: %v %v", cc, got, ok)
@@ -278,4 +278,16 @@ func TestConfigFromEnv(t *testing.T) {
 			t.Errorf("%s not reported: %v", name, err)
 		}
 	}
+}
+
+func FuzzCacheTTL(f *testing.F) {
+	for _, s := range []string{"max-age=60", "public, s-maxage=10, max-age=60", "no-store", `max-age="5"`, "max-age=-1, s-maxage=99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, cc string) {
+		ttl, ok := CacheTTL(http.Header{"Cache-Control": {cc}})
+		if ok != (ttl > 0) {
+			t.Fatalf("%q: %v %v", cc, ttl, ok)
+		}
+	})
 }

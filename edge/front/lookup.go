@@ -136,10 +136,16 @@ func CacheTTL(h http.Header) (time.Duration, bool) {
 	return time.Duration(ttl) * time.Second, true
 }
 
+// maxDeltaSeconds is where RFC 9111 §1.2.2 caps delta-seconds (2^31).
+const maxDeltaSeconds = 1 << 31
+
 func seconds(v string) int64 {
 	n, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
+		return maxDeltaSeconds
+	}
 	if err != nil || n < 0 {
 		return -1
 	}
-	return n
+	return min(n, maxDeltaSeconds)
 }
