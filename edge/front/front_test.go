@@ -241,13 +241,14 @@ func TestOriginFailureIsEBMSError(t *testing.T) {
 	refused := httptest.NewServer(http.NotFoundHandler())
 	refused.Close()
 	for name, c := range map[string]struct {
-		url    string
-		status int
-	}{"refused": {refused.URL, 502}, "hang": {hang.URL, 504}, "5xx": {broken.URL, 502}} {
+		url     string
+		status  int
+		timeout time.Duration
+	}{"refused": {refused.URL, 502, 10 * time.Second}, "hang": {hang.URL, 504, 300 * time.Millisecond}, "5xx": {broken.URL, 502, 10 * time.Second}} {
 		for _, size := range []int{100, MinPartBytes + 1} {
 			g := newRig(t, func(cfg *Config) {
 				cfg.Origin, _ = url.Parse(c.url)
-				cfg.OriginTimeout = 300 * time.Millisecond
+				cfg.OriginTimeout = c.timeout
 			})
 			w := g.do("POST", "/as4", "application/soap+xml", bytes.NewReader(make([]byte, size)))
 			if w.Code != c.status || !strings.Contains(w.Body.String(), "EBMS:0005") || w.Header().Get("Content-Type") != faultContentType {
