@@ -19,7 +19,7 @@ worker: wasm
 	@echo "worker wasm: $$(wc -c <$(WORKER_OUT)/worker/app.wasm) bytes raw, $$(gzip -9 -c $(WORKER_OUT)/worker/app.wasm | wc -c) bytes gzip"
 
 test-worker:
-	@test -x edge/node_modules/.bin/wrangler || (cd edge && npm ci --no-audit --no-fund)
+	@test -x edge/node_modules/.bin/wrangler || (cd edge && npm ci --ignore-scripts --no-audit --no-fund)
 	BREVDUVA_REQUIRE_WORKER=1 $(GO) test -count=1 -v -timeout 20m -run TestWorker ./edge
 
 CI_SUITES += test-worker
