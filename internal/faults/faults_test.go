@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brevduva/brevduva/core/msh"
 	"github.com/brevduva/brevduva/internal/localsys"
 )
 
@@ -127,9 +128,9 @@ func (ta *tally) table() string {
 		w.fired++
 		w.faults += r.faults
 		w.msgs += r.report.Messages
-		w.accepted += r.report.States["ACCEPTED"]
-		w.rejected += r.report.States["REJECTED"]
-		w.mee += r.report.States["MESSAGE_EXCHANGE_ERROR"]
+		w.accepted += r.report.States[msh.StateAccepted]
+		w.rejected += r.report.States[msh.StateRejected]
+		w.mee += r.report.States[msh.StateMessageExchangeError]
 		w.lost += r.report.Lost
 		w.dup += r.report.Duplicated
 		if !r.report.OK() {
@@ -158,7 +159,7 @@ func (ta *tally) table() string {
 var readOnly = map[string]bool{"GetInbound": true, "GetOutbound": true, "OpenPayload": true, "GetMail": true,
 	"ListMail": true, "ListOutbound": true, "ListDead": true, "Lookup": true}
 
-// quickPoints are the default subset: one fault in each stage of the exchange.
+// quickKill and quickStorage are the default subset: a fault in each stage of the exchange.
 var quickKill = []Point{
 	{TenantA, "CreateOutbound", Before, 1}, // submission: payload and work item stored, no record; the client retries
 	{TenantA, "Lease", After, 1},           // the send item leased by the process that dies
@@ -166,7 +167,7 @@ var quickKill = []Point{
 	{TenantB, "PutInbound", After, 1},      // B stored it and dies before answering
 	{TenantB, "Deliver", After, 1},         // in the mailbox, no kvittens queued yet
 	{TenantB, "Post", After, 1},            // the kvittens crossed; B dies before its receipt
-	{TenantA, "SwapOutbound", After, 3},    // ACCEPTED written, the item never acked
+	{TenantA, "SwapOutbound", After, 3},    // a later outbox state written (a receipt or kvittens applied), the item never acked
 }
 
 var quickStorage = []Point{
