@@ -117,7 +117,9 @@ func (e *Engine) deliver(ctx context.Context, t *tenant, l Lease, id string) (ou
 		log.InfoContext(ctx, "message delivered", "function", env.HandlingServiceID)
 	}
 	if t.cfg.O2OKey == nil {
-		return done, nil // end-to-end mode: the kvittens is the client's to seal
+		// End-to-end mode: the kvittens is the client's to seal (the key is in the browser);
+		// it hands it in with SubmitKvittens, which queues it as below.
+		return done, nil
 	}
 	if !d.Send || env == nil || env.ID == "" {
 		log.WarnContext(ctx, "no kvittens sent", "decision", d.Code)
@@ -203,17 +205,24 @@ func (e *Engine) sendKvittens(ctx context.Context, t *tenant, in InboundMessage,
 	if err != nil {
 		return fmt.Errorf("seal kvittens: %w", err)
 	}
-	_, err = e.createOutbound(ctx, t, outboundSpec{
-		id: rid, kind: KindReceipt, conversation: in.ConversationID, // ⚠U spec-facts §k 15
-		recipient: in.OriginalSender, function: env.HandlingServiceID, refTo: in.MessageID, xhe: b, receipt: string(rc.Code),
-	})
-	if errors.Is(err, ErrDuplicate) {
+	if err = e.queueKvittens(ctx, t, in, env.HandlingServiceID, rc, b); errors.Is(err, ErrDuplicate) {
 		return nil // queued by an earlier attempt
 	}
+	return err
+}
+
+// queueKvittens queues a sealed kvittens (b, answering in, routed to its function
+// address) as an outbound message on the receipt leg, to the original sender; server
+// mode (sendKvittens) and end-to-end mode (SubmitKvittens) alike.
+func (e *Engine) queueKvittens(ctx context.Context, t *tenant, in InboundMessage, function string, rc *kvittens.Receipt, b []byte) error {
+	_, err := e.createOutbound(ctx, t, outboundSpec{
+		id: rc.ID, kind: KindReceipt, conversation: in.ConversationID, // ⚠U spec-facts §k 15
+		recipient: in.OriginalSender, function: function, refTo: in.MessageID, xhe: b, receipt: string(rc.Code),
+	})
 	if err != nil {
 		return err
 	}
-	e.log.InfoContext(ctx, "kvittens queued", "tenant", t.cfg.ID, "messageId", rid, "refTo", env.ID, "code", rc.Code, "recipient", in.OriginalSender)
+	e.log.InfoContext(ctx, "kvittens queued", "tenant", t.cfg.ID, "messageId", rc.ID, "refTo", rc.DocumentID, "code", rc.Code, "recipient", in.OriginalSender)
 	return nil
 }
 
