@@ -61,6 +61,7 @@ var accessMatrix = []accessRow{
 	{"GET", "/sdk/mailboxes/{address}/messages", []string{oauth.ScopeMailbox}, "/sdk/mailboxes/registrator/messages", nil, http.StatusOK, crossOwnOnly},
 	{"GET", "/sdk/mailboxes/{address}/messages/{id}", []string{oauth.ScopeMailbox}, "/sdk/mailboxes/registrator/messages/m-1", nil, http.StatusOK, crossNotFound},
 	{"POST", "/sdk/mailboxes/{address}/messages/{id}/read", []string{oauth.ScopeMailbox}, "/sdk/mailboxes/registrator/messages/m-1/read", nil, http.StatusOK, crossNotFound},
+	{"POST", "/sdk/mailboxes/{address}/messages/{id}/kvittens", []string{oauth.ScopeMailbox}, "/sdk/mailboxes/registrator/messages/m-1/kvittens", func(string) any { return kvittensBody([]byte("<XHE/>")) }, http.StatusAccepted, crossNotFound},
 	{"POST", "/sdk/signatures", []string{oauth.ScopeSign}, "/sdk/signatures", func(string) any { return signBody("m-1", xmldsig.SHA256, make([]byte, 32)) }, http.StatusOK, crossOwnKey},
 }
 
@@ -272,7 +273,7 @@ func checkCross(t *testing.T, h http.Handler, f *fake, row accessRow, other stri
 	case crossNotFound:
 		ghost := strings.NewReplacer("b-1", "zz-9", "m-1", "zz-9").Replace(row.path)
 		g, _ := do(t, h, row.method, ghost, other, body(f.participants["b"]))
-		same := strings.ReplaceAll(g.Body.String(), "zz-9", strings.TrimPrefix(strings.TrimSuffix(row.path, "/read"), ghost[:strings.LastIndex(ghost, "zz-9")]))
+		same := strings.ReplaceAll(g.Body.String(), "zz-9", strings.TrimPrefix(strings.TrimSuffix(strings.TrimSuffix(row.path, "/read"), "/kvittens"), ghost[:strings.LastIndex(ghost, "zz-9")]))
 		if w.Code != http.StatusNotFound || g.Code != w.Code || same != w.Body.String() {
 			t.Errorf("other tenant: %d %s; for a missing id: %d %s (want the same 404)", w.Code, w.Body, g.Code, g.Body)
 		}

@@ -85,6 +85,7 @@ func NewHandler(o Options) (http.Handler, error) {
 	h.mux.HandleFunc(b+"/sdk/mailboxes/{address}/messages", h.mailbox)
 	h.mux.HandleFunc(b+"/sdk/mailboxes/{address}/messages/{id}", h.mail)
 	h.mux.HandleFunc(b+"/sdk/mailboxes/{address}/messages/{id}/read", h.markRead)
+	h.mux.HandleFunc(b+"/sdk/mailboxes/{address}/messages/{id}/kvittens", h.kvittens)
 	h.mux.HandleFunc(b+"/sdk/signatures", h.sign)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, Problem{Type: ProblemNotFound, Status: http.StatusNotFound, Detail: "no such resource"})
@@ -223,38 +224,17 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != MediaType && mt != "application/json" {
-		writeProblem(w, r, Problem{Type: ProblemUnsupportedMedia, Status: http.StatusUnsupportedMediaType, Detail: "send " + MediaType})
+	data, ok := h.readDocument(w, r)
+	if !ok {
 		return
 	}
-	var doc createDocument
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, h.o.MaxBody))
-	if err := dec.Decode(&doc); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeProblem(w, r, Problem{Type: ProblemTooLarge, Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("more than %d bytes", h.o.MaxBody)})
-			return
-		}
-		writeProblem(w, r, Problem{Type: ProblemBadRequest, Status: http.StatusBadRequest, Detail: "the body is not a JSON document",
-			EventIssues: []EventIssue{{TypeCode: "json", Title: "unreadable", Detail: err.Error(), In: "body"}}})
-		return
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		writeProblem(w, r, Problem{Type: ProblemBadRequest, Status: http.StatusBadRequest, Detail: "trailing data after the document"})
-		return
-	}
-	if doc.Data == nil || doc.Data.Type != TypeMessages {
-		writeProblem(w, r, Problem{Type: ProblemBadRequest, Status: http.StatusBadRequest, Detail: `data of type "messages" required`,
-			EventIssues: []EventIssue{{TypeCode: "required", Title: "data.type", In: "data.type"}}})
-		return
-	}
-	a := &doc.Data.Attributes
+	a := &data.Attributes
 	participant, err := h.o.Service.Participant(r.Context(), p.Tenant)
 	if err != nil {
 		h.fail(w, r, p, op, err)
 		return
 	}
-	sub, issues := h.submission(a, doc.Data.ID, participant)
+	sub, issues := h.submission(a, data.ID, participant)
 	if len(issues) > 0 {
 		status, typ := http.StatusBadRequest, ProblemBadRequest
 		if issues[0].TypeCode == "sender" {
@@ -274,6 +254,37 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", self)
 	h.write(w, http.StatusCreated, Document[Resource]{Meta: &Meta{Version: Version}, Links: &Links{Self: self},
 		Data: Resource{Type: TypeMessages, ID: sent.MessageID, Attributes: FromSent(sent)}})
+}
+
+// readDocument reads a JSON:API document with one "messages" resource (at most MaxBody
+// bytes); it writes the problem and returns false when the body is not one.
+func (h *handler) readDocument(w http.ResponseWriter, r *http.Request) (*Resource, bool) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != MediaType && mt != "application/json" {
+		writeProblem(w, r, Problem{Type: ProblemUnsupportedMedia, Status: http.StatusUnsupportedMediaType, Detail: "send " + MediaType})
+		return nil, false
+	}
+	var doc createDocument
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, h.o.MaxBody))
+	if err := dec.Decode(&doc); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeProblem(w, r, Problem{Type: ProblemTooLarge, Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("more than %d bytes", h.o.MaxBody)})
+			return nil, false
+		}
+		writeProblem(w, r, Problem{Type: ProblemBadRequest, Status: http.StatusBadRequest, Detail: "the body is not a JSON document",
+			EventIssues: []EventIssue{{TypeCode: "json", Title: "unreadable", Detail: err.Error(), In: "body"}}})
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		writeProblem(w, r, Problem{Type: ProblemBadRequest, Status: http.StatusBadRequest, Detail: "trailing data after the document"})
+		return nil, false
+	}
+	if doc.Data == nil || doc.Data.Type != TypeMessages {
+		writeProblem(w, r, Problem{Type: ProblemBadRequest, Status: http.StatusBadRequest, Detail: `data of type "messages" required`,
+			EventIssues: []EventIssue{{TypeCode: "required", Title: "data.type", In: "data.type"}}})
+		return nil, false
+	}
+	return doc.Data, true
 }
 
 // submission checks the create attributes and builds what is sent. Issues name every
