@@ -27,6 +27,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/brevduva/brevduva/core/msh"
+	"github.com/brevduva/brevduva/infra/httpx"
 )
 
 // Config is the JSON configuration of `brevduva serve`. Relative paths are relative to
@@ -53,11 +56,46 @@ type Config struct {
 	TestParticipants []TestParticipant `json:"testParticipants,omitempty"`
 	// Retry overrides the PMode retry schedule ("interval-minutes;retries;CONSTANT").
 	Retry string `json:"retry,omitempty"`
+	// AuditRetentionMonths is how long the audit trail keeps entries (0: 12 months,
+	// ⚠U spec-facts §k 25; docs/design/audit.md).
+	AuditRetentionMonths int `json:"auditRetentionMonths,omitempty"`
 	// OIDC, when set, is the sign-in at an external OpenID provider (oidc.go).
 	OIDC *OIDC `json:"oidc,omitempty"`
 	// CORSOrigins are origins of web pages elsewhere that may call the SDK API (CORS).
 	CORSOrigins []string `json:"corsOrigins,omitempty"`
+	// Admin are the credentials of the SMP and address book admin APIs, apart from the
+	// SDK API's OAuth clients (empty: a random token at every start, so no admin access).
+	Admin AdminCredentials `json:"admin,omitzero"`
+	// TLS narrows the TLS of every AS4 endpoint, AS4 client, SMP client and the HTTPS
+	// shared port (AS4_CP_TA39); empty: TLS 1.2+ with ECDHE AEAD suites (⚠U spec-facts §k 20).
+	TLS TLSSettings `json:"tls,omitzero"`
+	// SenderDomainCheck is what delivery does when From/PartyId and originalSender differ
+	// in top domain: "log" (default) or "enforce" (⚠U spec-facts §k 22).
+	SenderDomainCheck string `json:"senderDomainCheck,omitempty"`
+	// CRLURLs are CRLs fetched over HTTP (infra/crl) and checked for every peer AP and
+	// O2O certificate (RFC 5280 §6.3), fail closed: a CRL never fetched or past its
+	// nextUpdate refuses the certificates it covers (docs/design/crl.md). A URL that
+	// starts with "/" is on this system's shared port (the demo publishes its AP CA's).
+	CRLURLs []string `json:"crlUrls,omitempty"`
+	// PublishCRLs are CRL files (DER or PEM) served on the shared port at
+	// /crl/<file name>: the demo CA's CRL distribution point.
+	PublishCRLs []string `json:"publishCrls,omitempty"`
 }
+
+// AdminCredentials are the bearer tokens of the admin APIs (core/smp, core/addressbook).
+type AdminCredentials struct {
+	SMPToken         string `json:"smpToken,omitempty"`
+	AddressBookToken string `json:"addressBookToken,omitempty"`
+}
+
+// TLSSettings are the configurable TLS parameters (infra/httpx.TLSPolicy).
+type TLSSettings struct {
+	MinVersion   string   `json:"minVersion,omitempty"`   // "1.2" or "1.3"
+	CipherSuites []string `json:"cipherSuites,omitempty"` // TLS 1.2 suite names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+}
+
+// senderDomainCheck maps the configured value to the engine's option.
+var senderDomainCheck = map[string]msh.SenderDomainCheck{"": msh.SenderDomainLog, "log": msh.SenderDomainLog, "enforce": msh.SenderDomainEnforce}
 
 // PKI names the environment's CA certificates and the SMP signing key pair.
 type PKI struct {
@@ -166,6 +204,9 @@ func (c *Config) resolve(dir string) {
 	abs(&c.PKI.O2OCA)
 	abs(&c.PKI.TLSCA)
 	pair(&c.PKI.SMP)
+	for i := range c.PublishCRLs {
+		abs(&c.PublishCRLs[i])
+	}
 	for i := range c.Tenants {
 		t := &c.Tenants[i]
 		pair(&t.AS4)
@@ -229,6 +270,27 @@ func (c *Config) Validate() error {
 		parts[strings.ToLower(p.Participant)] = true
 		if p.Serve != nil && (p.EndpointListen == "" || p.EndpointHost == "") {
 			bad("test participant %s: serve needs endpointListen and endpointHost", p.Participant)
+		}
+	}
+	for _, u := range c.CRLURLs {
+		if !strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			bad("crlUrls: %q is neither http(s):// nor a path on the shared port", u)
+		}
+	}
+	if _, err := httpx.ParseTLSPolicy(c.TLS.MinVersion, c.TLS.CipherSuites); err != nil {
+		bad("tls: %v", err)
+	}
+	if _, ok := senderDomainCheck[c.SenderDomainCheck]; !ok {
+		bad("senderDomainCheck %q: want log or enforce", c.SenderDomainCheck)
+	}
+	if a := c.Admin; a.SMPToken != "" && a.SMPToken == a.AddressBookToken {
+		bad("admin: the SMP and address book tokens must differ")
+	}
+	for _, t := range c.Tenants {
+		for _, cl := range t.Clients {
+			if cl.Secret != "" && (cl.Secret == c.Admin.SMPToken || cl.Secret == c.Admin.AddressBookToken) {
+				bad("admin: a token equals the secret of client %s", cl.ID)
+			}
 		}
 	}
 	if c.OIDC != nil {

@@ -1,6 +1,7 @@
 package localsys
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,7 @@ const (
 	TestWrongAS4    = "0203:fel-as4-cert.brevduva.localhost"
 	TestExpiredTLS  = "0203:utgangen-tls.brevduva.localhost"
 	TestWrongTLSCA  = "0203:fel-tls-ca.brevduva.localhost"
+	TestRevokedAS4  = "0203:sparrad-as4.brevduva.localhost"
 )
 
 // InitDemo creates, on first use, a demo folder: a demo PKI in dir/pki and dir/config.json
@@ -71,6 +73,9 @@ func InitDemo(dir string, o DemoOptions) (string, bool, error) {
 	}
 	if _, err := set.Write(filepath.Join(dir, demoPKIDir)); err != nil {
 		return "", false, fmt.Errorf("localsys: demo pki: %w", err)
+	}
+	if err := writeDemoCRL(filepath.Join(dir, demoPKIDir, DemoAPCRLFile), set, o.Now()); err != nil {
+		return "", false, err
 	}
 	port := func(p string) string {
 		if o.FreePorts {
@@ -116,11 +121,17 @@ func InitDemo(dir string, o DemoOptions) (string, bool, error) {
 				Endpoint: "served", APCert: cert("ap-b"), O2OCert: cert("org-b"), Serve: ptr(pk("tls-rogue")),
 				EndpointListen: port("18452"), EndpointHost: "ap-wrong-ca.localhost",
 				Expect: "retries, then MESSAGE_EXCHANGE_ERROR: TLS handshake fails (unknown authority)"},
+			{Participant: TestRevokedAS4, Name: "Test: spärrat AS4-certifikat", Description: "the SMP publishes an AP certificate the AP CA's CRL revokes",
+				Endpoint: "tenant:kommun-b", APCert: cert("ap-revoked"), O2OCert: cert("org-b"),
+				Expect: "retries, then MESSAGE_EXCHANGE_ERROR: EBMS:0101 recipient AP certificate not trusted (revoked); nothing sent"},
 		},
 	}
 	if o.HTTPS {
 		cfg.Web = ptr(pk("web"))
 	}
+	cfg.Admin = AdminCredentials{SMPToken: randomHex(32), AddressBookToken: randomHex(32)}
+	cfg.PublishCRLs = []string{filepath.Join(demoPKIDir, DemoAPCRLFile)}
+	cfg.CRLURLs = []string{PathCRL + DemoAPCRLFile}
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return "", false, fmt.Errorf("localsys: demo config: %w", err)
@@ -134,8 +145,8 @@ func InitDemo(dir string, o DemoOptions) (string, bool, error) {
 func ptr[T any](v T) *T { return &v }
 
 // addTestBedPKI adds the test bed's certificates: an expired O2O certificate, an
-// expired TLS certificate, and an AP and a TLS certificate from a CA outside the
-// environment.
+// expired TLS certificate, an AP and a TLS certificate from a CA outside the
+// environment, and an AP certificate the AP CA revoked (writeDemoCRL).
 func addTestBedPKI(set *demopki.Set, o DemoOptions) error {
 	now := o.Now()
 	expired := demopki.Options{Bits: o.Bits, NotBefore: now.AddDate(-2, 0, 0), NotAfter: now.AddDate(0, 0, -1)}
@@ -154,6 +165,7 @@ func addTestBedPKI(set *demopki.Set, o DemoOptions) error {
 		{"org-expired", set.CA("o2o-ca"), "sdk.utgangen-o2o.localhost", expired},
 		{"tls-expired", set.CA("tls-ca"), "ap-expired-tls.localhost", withDNS(expired, "ap-expired-tls.localhost")},
 		{"ap-rogue", rogue, "AP0666-BREVDUVA-ROGUE", demopki.Options{Bits: o.Bits}},
+		{"ap-revoked", set.CA("ap-ca"), "AP0099-BREVDUVA-SPARRAD", demopki.Options{Bits: o.Bits}},
 		{"web", set.CA("tls-ca"), "localhost", demopki.Options{Bits: o.Bits, DNSNames: []string{"localhost", demoSMPHost}}},
 		{"tls-rogue", rogue, "ap-wrong-ca.localhost", demopki.Options{Bits: o.Bits, DNSNames: []string{"ap-wrong-ca.localhost"}}},
 	}
@@ -165,6 +177,27 @@ func addTestBedPKI(set *demopki.Set, o DemoOptions) error {
 		c.Name = l.name
 		set.Leaves = append(set.Leaves, c)
 		set.Issuer[l.name] = l.ca.Name
+	}
+	return nil
+}
+
+// DemoAPCRLFile is the demo AP CA's CRL (DER) in the demo's pki folder, published at
+// PathCRL + DemoAPCRLFile on the shared port; it revokes pki/ap-revoked.cert.pem.
+const DemoAPCRLFile = "ap-ca.crl"
+
+// writeDemoCRL writes the AP CA's CRL revoking the test bed's ap-revoked certificate.
+// Its nextUpdate is the CA's own end of validity: the demo folder is reused across
+// runs, and a CRL past its nextUpdate would refuse every AP certificate (fail closed).
+func writeDemoCRL(path string, set *demopki.Set, now time.Time) error {
+	ca := set.CA("ap-ca")
+	revoked := set.Leaf("ap-revoked").Cert
+	crl, err := ca.CRL([]x509.RevocationListEntry{{SerialNumber: revoked.SerialNumber, RevocationTime: now.Add(-time.Minute)}},
+		now.Add(-time.Minute), ca.Cert.Cert.NotAfter)
+	if err != nil {
+		return fmt.Errorf("localsys: demo crl: %w", err)
+	}
+	if err := os.WriteFile(path, crl.Raw, 0o644); err != nil {
+		return fmt.Errorf("localsys: demo crl: %w", err)
 	}
 	return nil
 }

@@ -159,7 +159,7 @@ func TestSystemDiscoveryTLSAndRestart(t *testing.T) {
 	dir := demoCopy(t)
 	s := start(t, dir)
 	d := s.Description()
-	if len(d.Tenants) != 2 || d.Tenants[0].Participant != DemoParticipantA || len(d.TestParticipants) != 5 {
+	if len(d.Tenants) != 2 || d.Tenants[0].Participant != DemoParticipantA || len(d.TestParticipants) != 6 {
 		t.Fatalf("description: %+v", d)
 	}
 	resp, err := apiClient.Get(d.HealthURL)

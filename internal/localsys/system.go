@@ -27,6 +27,7 @@ import (
 
 	"github.com/brevduva/brevduva/core/addressbook"
 	"github.com/brevduva/brevduva/core/addressbook/addressbooktest"
+	"github.com/brevduva/brevduva/core/audit"
 	"github.com/brevduva/brevduva/core/bdxl"
 	"github.com/brevduva/brevduva/core/certpub"
 	"github.com/brevduva/brevduva/core/discovery"
@@ -36,7 +37,6 @@ import (
 	"github.com/brevduva/brevduva/core/sdkapi"
 	"github.com/brevduva/brevduva/core/smp"
 	"github.com/brevduva/brevduva/core/smp/smptest"
-	"github.com/brevduva/brevduva/core/trust"
 	"github.com/brevduva/brevduva/infra/dns"
 	"github.com/brevduva/brevduva/infra/dns/dnstest"
 	"github.com/brevduva/brevduva/infra/httpx"
@@ -81,6 +81,7 @@ type System struct {
 	cfg        *Config
 	log        *slog.Logger
 	db         *bolt.DB
+	auditDB    *bolt.DB // DATA/audit.db, the audit trail (audit.go)
 	dns        *dnstest.Server
 	pending    []net.Listener
 	transports []*httpx.Transport
@@ -106,6 +107,16 @@ type Description struct {
 	SMLZone          string            `json:"smlZone"`
 	Tenants          []TenantInfo      `json:"tenants"`
 	TestParticipants []TestParticipant `json:"testParticipants,omitempty"`
+	// Admin holds the admin APIs' URLs and tokens (demo.json only, never served).
+	Admin *AdminInfo `json:"admin,omitempty"`
+}
+
+// AdminInfo tells where the SMP and address book admin APIs are and their bearer tokens.
+type AdminInfo struct {
+	SMPAdminURL         string `json:"smpAdminURL"`
+	SMPToken            string `json:"smpToken"`
+	AddressBookAdminURL string `json:"addressBookAdminURL"`
+	AddressBookToken    string `json:"addressBookToken"`
 }
 
 // TenantInfo describes one tenant in demo.json.
@@ -159,6 +170,16 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	if s.db, err = local.OpenDB(filepath.Join(cfg.DataDir, "brevduva.db")); err != nil {
 		return nil, fmt.Errorf("localsys: %w", err)
 	}
+	auditKeys := &anchorKeys{}
+	auditCfg := auditConfig{dataDir: cfg.DataDir, retentionMonths: cfg.AuditRetentionMonths}
+	for _, t := range cfg.Tenants {
+		auditCfg.tenants = append(auditCfg.tenants, t.ID)
+	}
+	auditLog, auditDB, err := openAudit(context.Background(), auditCfg, auditKeys, log)
+	if err != nil {
+		return nil, err
+	}
+	s.auditDB = auditDB
 	files, err := local.NewFiles(filepath.Join(cfg.DataDir, "payloads"))
 	if err != nil {
 		return nil, fmt.Errorf("localsys: %w", err)
@@ -243,9 +264,17 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		return nil
 	}
 
-	// SMP with CertPub, signed with the environment's SMP key.
+	// SMP with CertPub, signed with the environment's SMP key; the admin APIs take only
+	// their own tokens (a random one when the configuration names none).
+	admin := cfg.Admin
+	if admin.SMPToken == "" {
+		admin.SMPToken = randomHex(32)
+	}
+	if admin.AddressBookToken == "" {
+		admin.AddressBookToken = randomHex(32)
+	}
 	smpStore := smptest.NewMemory()
-	smpSrv, err := smp.NewServer(smp.ServerOptions{Store: smpStore, BaseURL: smpBase, AdminToken: randomHex(16),
+	smpSrv, err := smp.NewServer(smp.ServerOptions{Store: smpStore, BaseURL: smpBase, AdminToken: admin.SMPToken,
 		Signer: smp.Signer{Key: env.smpKey, Chain: env.smpChain}})
 	if err != nil {
 		return nil, fmt.Errorf("localsys: smp: %w", err)
@@ -291,18 +320,22 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		}
 		return nil
 	}
-	abHandler, err := addressbook.NewHandler(addressbook.HandlerOptions{Book: book, AdminToken: randomHex(16)})
+	abHandler, err := addressbook.NewHandler(addressbook.HandlerOptions{Book: book, AdminToken: admin.AddressBookToken})
 	if err != nil {
 		return nil, fmt.Errorf("localsys: address book: %w", err)
 	}
 
 	// Discovery through the local DNS and SMP.
+	tlsPolicy, err := httpx.ParseTLSPolicy(cfg.TLS.MinVersion, cfg.TLS.CipherSuites)
+	if err != nil {
+		return nil, fmt.Errorf("localsys: %w", err)
+	}
 	res, err := dns.New(s.dns.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("localsys: %w", err)
 	}
 	smpHTTP := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: res.DialContext,
-		TLSClientConfig: &tls.Config{RootCAs: env.tlsPool, MinVersion: httpx.MinVersion}}}
+		TLSClientConfig: tlsPolicy.Apply(&tls.Config{RootCAs: env.tlsPool})}}
 	smpClient, err := smp.NewClient(smpHTTP, smp.ClientOptions{Verify: smp.VerifyOptions{Roots: env.smpPool, Now: time.Now},
 		TTL: 30 * time.Second, NegativeTTL: 5 * time.Second})
 	if err != nil {
@@ -330,13 +363,17 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	profile := pmode.EDelivery115()
 	var clients []oauth.Client
 	as4Handlers := map[string]http.Handler{}
+	crls, err := revocation(cfg.CRLURLs, cfg.PKI.TLSCA, base, log)
+	if err != nil {
+		return nil, err
+	}
 	signers := sdkapi.KeyMap{} // the remote signer: tenants whose O2O key is on the server
 	for _, t := range cfg.Tenants {
 		tk, err := loadTenant(t, env)
 		if err != nil {
 			return nil, err
 		}
-		tr, err := httpx.NewTransport(httpx.TransportOptions{Cert: tk.tls, Roots: env.tlsPool, DialContext: res.DialContext})
+		tr, err := httpx.NewTransport(httpx.TransportOptions{Cert: tk.tls, Roots: env.tlsPool, DialContext: res.DialContext, TLS: tlsPolicy})
 		if err != nil {
 			return nil, fmt.Errorf("localsys: tenant %s: %w", t.ID, err)
 		}
@@ -352,13 +389,15 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		tc := msh.TenantConfig{ID: t.ID, Participant: t.Participant, APPartyID: t.APPartyID, Profile: profile,
 			AS4Key: tk.as4Key, AS4Decrypter: tk.as4Dec, AS4Cert: tk.as4Cert,
 			O2OKey: tk.o2oKey, O2ODecrypter: tk.o2oDec, O2OCert: tk.o2oCert,
-			APTrust: trust.NewStore(env.apCerts, time.Now), FunctionAddresses: fas}
+			APTrust: newTrust(env.apCerts, crls), FunctionAddresses: fas}
 		if len(env.o2oCerts) > 0 {
-			tc.O2OTrust = trust.NewStore(env.o2oCerts, time.Now)
+			tc.O2OTrust = newTrust(env.o2oCerts, crls)
 		}
 		eo := msh.EngineOptions{Tenants: []msh.TenantConfig{tc}, Store: store, Payloads: files, Guard: guard,
 			Queue: queue, Mailbox: mailbox, Clock: clock, Discovery: disc, Transport: transport,
-			Logger: log, Retry: retry, PollInterval: o.PollInterval}
+			Logger: log, Retry: retry, PollInterval: o.PollInterval, SenderDomain: senderDomainCheck[cfg.SenderDomainCheck]}
+		eo.Audit = auditLog
+		auditKeys.set(t.ID, tk.as4Key)
 		if o.Configure != nil {
 			o.Configure(t.ID, &eo)
 		}
@@ -384,6 +423,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("localsys: tenant %s: %w", t.ID, err)
 		}
+		tlsPolicy.Apply(srvTLS)
 		s.serve(&http.Server{Handler: h, TLSConfig: srvTLS}, as4Listeners[t.ID], true)
 		if err := register(t.Participant, as4URL[t.ID], tk.as4Cert, tk.o2oCert, t.Name+" (Brevduva)"); err != nil {
 			return nil, err
@@ -446,7 +486,9 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	}
 	s.desc = Description{WebURL: base + "/", SDKAPIBaseURL: base + PathSDKAPI, TokenURL: tokenURL, SMPURL: smpBase.String(),
 		AddressBookURL: base + PathAddressBook + addressbook.PathOrganizations, HealthURL: base + PathHealth,
-		DNSServer: s.dns.Addr, SMLZone: cfg.Zone}
+		DNSServer: s.dns.Addr, SMLZone: cfg.Zone,
+		Admin: &AdminInfo{SMPAdminURL: base + PathSMP + "admin/participants/", SMPToken: admin.SMPToken,
+			AddressBookAdminURL: base + PathAddressBook + addressbook.PathAdmin + "/", AddressBookToken: admin.AddressBookToken}}
 	for _, t := range cfg.Tenants {
 		ti := TenantInfo{ID: t.ID, Name: t.Name, Participant: t.Participant, WebURL: base + "/", SDKAPIBaseURL: base + PathSDKAPI,
 			TokenURL: tokenURL, FunctionAddresses: t.FunctionAddresses, AS4EndpointURL: as4URL[t.ID], APPartyID: t.APPartyID}
@@ -463,8 +505,20 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 	mux := http.NewServeMux()
 	mux.Handle(PathToken, oauthSrv)
 	mux.Handle(PathSDKAPI+"/", apiHandler)
+	auditHandler, err := audit.NewHandler(audit.HandlerOptions{Log: auditLog, Auth: oauthSrv.Verifier(), Base: PathAudit, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("localsys: %w", err)
+	}
+	mux.Handle(PathAudit+"/", auditHandler)
 	mux.Handle(PathSMP, smpSrv)
 	mux.Handle(PathAddressBook+"/", abHandler)
+	if len(cfg.PublishCRLs) > 0 {
+		h, err := crlHandler(cfg.PublishCRLs)
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle(PathCRL, h)
+	}
 	mux.HandleFunc(PathHealth, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
@@ -493,7 +547,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		pub := s.desc
-		pub.Tenants = nil
+		pub.Tenants, pub.Admin = nil, nil
 		for _, t := range s.desc.Tenants {
 			t.ClientSecret = ""
 			pub.Tenants = append(pub.Tenants, t)
@@ -510,6 +564,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		if webTLS, err = httpx.WebTLS(pair); err != nil {
 			return nil, err
 		}
+		tlsPolicy.Apply(webTLS)
 	}
 	s.serve(&http.Server{Handler: accessLog(log, mux), TLSConfig: webTLS}, shared, webTLS != nil)
 
@@ -587,6 +642,11 @@ func (s *System) Shutdown(ctx context.Context) error {
 	if s.db != nil {
 		if err := s.db.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("localsys: close db: %w", err))
+		}
+	}
+	if s.auditDB != nil {
+		if err := s.auditDB.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("localsys: close audit db: %w", err))
 		}
 	}
 	s.log.Info("brevduva local system stopped")

@@ -86,6 +86,12 @@ func TestTestBed(t *testing.T) {
 					!strings.Contains(reasons, "EBMS:0005") || !strings.HasPrefix(a.Events[len(a.Events)-1].Reason, "EBMS:0301") {
 					t.Errorf("got %s: %s / %s", a.MessageStatus, states, reasons)
 				}
+			case TestRevokedAS4:
+				// The SMP's AP certificate is on the AP CA's CRL (served by the demo, fetched
+				// through crlUrls): retried, then MESSAGE_EXCHANGE_ERROR; never posted.
+				if a.MessageStatus != "MESSAGE_EXCHANGE_ERROR" || !strings.Contains(reasons, "EBMS:0101") {
+					t.Errorf("revoked AP certificate: %s: %s / %s", a.MessageStatus, states, reasons)
+				}
 			case TestExpiredO2O:
 				// An engine that seals for the expired certificate anyway: never accepted, and
 				// never delivered (checked below).
