@@ -19,6 +19,12 @@ import (
 // the token's tenant only).
 const PathAudit = "/audit/v1"
 
+// auditClient is a demo tenant's administrator client for the audit API: the audit scope
+// only ("{tenant}-revisor" in config.json).
+func auditClient(tenant string) Client {
+	return Client{ID: tenant + "-revisor", Secret: randomHex(16), Scopes: []string{audit.ScopeAudit}}
+}
+
 // auditAnchorEvery: the log gets each tenant's chain head after every this many entries
 // (an anchor outside the audit file, docs/design/audit.md).
 const auditAnchorEvery = 100

@@ -24,8 +24,10 @@ func TestAuditTrail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const adminID, adminSecret = "kommun-a-revisor", "revisor-hemlighet-0123456789"
-	cfg.Tenants[0].Clients = append(cfg.Tenants[0].Clients, Client{ID: adminID, Secret: adminSecret, Scopes: []string{audit.ScopeAudit}})
+	admin := cfg.Tenants[0].Clients[1] // the demo's audit client, "kommun-a-revisor"
+	if admin.ID != "kommun-a-revisor" || len(admin.Scopes) != 1 || admin.Scopes[0] != audit.ScopeAudit {
+		t.Fatalf("demo audit client %+v", admin)
+	}
 	s, err := Start(cfg, Options{PollInterval: 20 * time.Millisecond, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -48,9 +50,9 @@ func TestAuditTrail(t *testing.T) {
 		}
 	}
 	base := strings.TrimSuffix(d.SDKAPIBaseURL, PathSDKAPI) + PathAudit
-	adminDesc := Description{Tenants: []TenantInfo{{TokenURL: d.TokenURL, ClientID: adminID, ClientSecret: adminSecret}}}
-	admin := token(t, adminDesc, 0)
-	code, b := call(t, "GET", base+"/entries?"+url.Values{"messageId": {mid}}.Encode(), admin, "", nil)
+	adminDesc := Description{Tenants: []TenantInfo{{TokenURL: d.TokenURL, ClientID: admin.ID, ClientSecret: admin.Secret}}}
+	adminTok := token(t, adminDesc, 0)
+	code, b := call(t, "GET", base+"/entries?"+url.Values{"messageId": {mid}}.Encode(), adminTok, "", nil)
 	var p struct{ Entries []audit.View }
 	if code != 200 || json.Unmarshal(b, &p) != nil || len(p.Entries) != 5 || p.Entries[4].Receipt != "ACCEPTED" {
 		t.Fatalf("audit entries: %d %s", code, b)
@@ -58,7 +60,7 @@ func TestAuditTrail(t *testing.T) {
 	if p.Entries[2].ToAP == "" || p.Entries[2].APCert == "" {
 		t.Errorf("WAITING_FOR_RECEIPT without the receiving AP: %+v", p.Entries[2])
 	}
-	code, b = call(t, "GET", base+"/verify", admin, "", nil)
+	code, b = call(t, "GET", base+"/verify", adminTok, "", nil)
 	if code != 200 || !strings.Contains(string(b), `"valid":true`) {
 		t.Fatalf("verify: %d %s", code, b)
 	}
