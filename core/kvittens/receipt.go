@@ -28,6 +28,12 @@ const (
 	LineNA = "NA"
 )
 
+// IDPrefix followed by the acknowledged message's id is the id Brevduva gives its
+// kvittens (cbc:ID and the XHE Header/ID; DIGG only asks for the receipt's own id,
+// spec-facts §d): derived from the message, so that a message is answered once, whether
+// the access point seals the kvittens (core/msh) or an end-to-end client does.
+const IDPrefix = "kvittens-"
+
 // ErrNotReceipt is wrapped when a document cannot be read as a receipt at all.
 var ErrNotReceipt = errors.New("not a meddelandekvittens")
 

@@ -18,7 +18,7 @@ import (
 
 // receiptIDPrefix makes the id of the Meddelandekvittens answering a message: derived
 // from the message's id, so that a delivery retried after a crash answers once.
-const receiptIDPrefix = "kvittens-"
+const receiptIDPrefix = kvittens.IDPrefix
 
 // deliver is the MT (C4) step for one received AS4 message: a Meddelandekvittens updates
 // the outbox; an SDK message is opened, checked ([CONTENT] §5.3, spec-facts §a.3),

@@ -35,6 +35,10 @@ func (e *Engine) SubmitKvittens(ctx context.Context, tid, address, messageID str
 	if err != nil {
 		return nil, err
 	}
+	mail, err := e.o.Mailbox.GetMail(ctx, MailKey{Tenant: tid, Address: address, MessageID: messageID})
+	if err != nil {
+		return nil, fmt.Errorf("msh: kvittens for %s: not delivered here: %w", messageID, err)
+	}
 	if t.cfg.O2OKey != nil {
 		return nil, fmt.Errorf("msh: kvittens: tenant %s seals its kvittens on the server: %w", tid, ErrInvalid)
 	}
@@ -43,10 +47,6 @@ func (e *Engine) SubmitKvittens(ctx context.Context, tid, address, messageID str
 	}
 	if len(x) > maxKvittensBytes {
 		return nil, fmt.Errorf("msh: kvittens: %d bytes, over %d: %w", len(x), maxKvittensBytes, ErrInvalid)
-	}
-	mail, err := e.o.Mailbox.GetMail(ctx, MailKey{Tenant: tid, Address: address, MessageID: messageID})
-	if err != nil {
-		return nil, fmt.Errorf("msh: kvittens for %s: not delivered here: %w", messageID, err)
 	}
 	in, err := e.o.Store.GetInbound(ctx, MessageKey{Tenant: tid, MessageID: mail.Meta[metaAS4ID]})
 	if err != nil {
