@@ -46,15 +46,16 @@ func fail(code string, format string, a ...any) error {
 
 func main() {
 	api := map[string]any{
-		"build":         fn(build),
-		"validate":      fn(validate),
-		"loadKey":       fn(loadKey),
-		"loadPKCS12":    fn(loadPKCS12),
-		"forgetKey":     fn(func([]js.Value) (any, error) { held.key, held.dec, held.cert = nil, nil, nil; return true, nil }),
-		"recipientCert": fn(recipientCert),
-		"seal":          fn(seal),
-		"open":          fn(open),
-		"sealRemote":    js.FuncOf(sealRemote),
+		"build":            fn(build),
+		"validate":         fn(validate),
+		"loadKey":          fn(loadKey),
+		"loadPKCS12":       fn(loadPKCS12),
+		"forgetKey":        fn(func([]js.Value) (any, error) { held.key, held.dec, held.cert = nil, nil, nil; return true, nil }),
+		"recipientCert":    fn(recipientCert),
+		"seal":             fn(seal),
+		"open":             fn(open),
+		"openWithKvittens": fn(openWithKvittens),
+		"sealRemote":       js.FuncOf(sealRemote),
 	}
 	js.Global().Set("brevduvaWasm", js.ValueOf(api))
 	select {}
@@ -269,26 +270,31 @@ func open(args []js.Value) (any, error) {
 	if held.dec == nil {
 		return nil, fail("no-key", "load the organisation's key first")
 	}
-	b, err := bytesOf(arg(args, 0))
+	b, sender, err := openArgs(args)
 	if err != nil {
 		return nil, err
-	}
-	var sender o2o.Sender
-	if s := arg(args, 1); s.Truthy() {
-		if sender.Cert, err = parseCert(s.String()); err != nil {
-			return nil, err
-		}
 	}
 	op := o2o.Opener{Decrypter: held.dec, Cert: held.cert, Profile: o2o.DIGGProfile(), Now: time.Now}
 	o, err := op.Open(b, sender)
 	if err != nil {
 		return nil, err
 	}
-	mj, err := json.Marshal(o.Message)
+	return opened(map[string]any{}, o)
+}
+
+// openArgs reads open's arguments: the XHE, and the sender's certificate when given.
+func openArgs(args []js.Value) ([]byte, o2o.Sender, error) {
+	var sender o2o.Sender
+	b, err := bytesOf(arg(args, 0))
 	if err != nil {
-		return nil, fail("internal", "%v", err)
+		return nil, sender, err
 	}
-	return map[string]any{"xml": string(o.MessageXML), "message": string(mj), "signer": o.Signer.Subject.String()}, nil
+	if s := arg(args, 1); s.Truthy() {
+		if sender.Cert, err = parseCert(s.String()); err != nil {
+			return nil, sender, err
+		}
+	}
+	return b, sender, nil
 }
 
 // sealRemote(xml, senderCertPEM, recipientCertPEM, functionAddress, sign) → Promise of

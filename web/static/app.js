@@ -20,7 +20,7 @@ const T = {
       'remote-signer':'Servern kunde inte signera meddelandet:',
       'no-server-key':'Organisationens nyckel finns inte på servern. Välj ”nyckel i webbläsaren” och ladda nyckeln.', 'no-sign-scope':'Inloggningen får inte använda serverns signering (behörigheten urn:brevduva:api:sign saknas).', 'no-encryption-cert':'Mottagaren har inget krypteringscertifikat i CertPub. Meddelandet kan inte förseglas till den mottagaren.',
       'recipient-cert-expired':'Mottagarens krypteringscertifikat har gått ut. Meddelandet kan inte förseglas; kontakta mottagaren.',
-      'smp-signature':'Mottagarens uppgifter i SMP kunde inte verifieras.', 'no-signing-cert':'Avsändaren har inget signeringscertifikat i CertPub; meddelandet kan inte verifieras.', 'rejected':'Meddelandet kunde inte öppnas eller verifieras:', 'no-key':'Ladda organisationens nyckel först.', 'invalid':'Meddelandet är inte giltigt:' } },
+      'smp-signature':'Mottagarens uppgifter i SMP kunde inte verifieras.', 'no-signing-cert':'Avsändaren har inget signeringscertifikat i CertPub; meddelandet kan inte verifieras.', 'rejected':'Meddelandet kunde inte öppnas eller verifieras:', 'no-key':'Ladda organisationens nyckel först.', 'invalid':'Meddelandet är inte giltigt:', 'kvittens':'Kvittensen kunde inte skickas:' } },
   en: { tagline:'Secure digital communication', signin:'Sign in', clientId:'Client id', clientSecret:'Client secret', signinBtn:'Sign in',
     keyH:"Organisation's key", keyHelp:"Choose the organisation's O2O key and certificate (PEM, or PKCS#12 .p12/.pfx with its password). The key stays in the browser's memory and is never sent.",
     keyFile:'Key and certificate (PEM or PKCS#12)', keyPassword:'Password (PKCS#12)', keyMode:'Sign with', modeBrowser:'key in the browser', modeServer:"the organisation's key on the server",
@@ -38,7 +38,7 @@ const T = {
       'remote-signer':'The server could not sign the message:',
       'no-server-key':"The organisation's key is not on the server. Choose “key in the browser” and load the key.", 'no-sign-scope':'This sign-in may not use the server signer (the scope urn:brevduva:api:sign is missing).', 'no-encryption-cert':'The recipient has no encryption certificate in CertPub. The message cannot be sealed for that recipient.',
       'recipient-cert-expired':"The recipient's encryption certificate has expired. The message cannot be sealed; contact the recipient.",
-      'smp-signature':"The recipient's SMP data could not be verified.", 'no-signing-cert':'The sender publishes no CertPub signing certificate; the message cannot be verified.', 'rejected':'The message could not be opened or verified:', 'no-key':"Load the organisation's key first.", 'invalid':'The message is not valid:' } },
+      'smp-signature':"The recipient's SMP data could not be verified.", 'no-signing-cert':'The sender publishes no CertPub signing certificate; the message cannot be verified.', 'rejected':'The message could not be opened or verified:', 'no-key':"Load the organisation's key first.", 'invalid':'The message is not valid:', 'kvittens':'The kvittens could not be sent:' } },
 };
 let lang = localStorage.getItem('brevduva.lang') || 'sv';
 const t = (k) => T[lang][k] ?? k;
@@ -55,7 +55,7 @@ function applyLang() {
   if (state.open) openMessage(...state.open);
 }
 function alertMsg(text, ok = false) { const a = $('#alert'); a.textContent = text; a.hidden = !text; a.classList.toggle('ok', ok); }
-function errText(e) { return (e && e.code && T[lang].err[e.code]) ? T[lang].err[e.code] + (e.code === 'rejected' || e.code === 'remote-signer' ? ' ' + e.message : '') + ' (' + e.code + ')' : (e.message || String(e)); }
+function errText(e) { return (e && e.code && T[lang].err[e.code]) ? T[lang].err[e.code] + (e.code === 'rejected' || e.code === 'remote-signer' || e.code === 'kvittens' ? ' ' + e.message : '') + ' (' + e.code + ')' : (e.message || String(e)); }
 function renderWho() { if (state.tenant) $('#who').textContent = `${t('signedIn')} ${state.tenant.name} (${state.tenant.participant})`; }
 
 async function api(path, opts = {}) {
@@ -339,12 +339,27 @@ async function openSealed(fa, id, a) {
     { headers: { Authorization: 'Bearer ' + state.token, Accept: 'text/xml' } });
   if (!r.ok) throw new Error('HTTP ' + r.status);
   const sc = await recipientCert(a.sender, 'signing');
-  const o = await state.wasm.open(new Uint8Array(await r.arrayBuffer()), sc.pem);
+  const o = await state.wasm.openWithKvittens(new Uint8Array(await r.arrayBuffer()), sc.pem);
+  await sendKvittens(fa, id, o.kvittens);
+  if (!o.opened) throw Object.assign(new Error(o.error.message), { code: o.error.code });
   const m = JSON.parse(o.message);
   return { ...a, label: m.Label, confidentiality: m.Confidentiality, conversationId: m.ConversationID, messageId: m.MessageID,
     senderAttention: m.Sender?.Attention?.FunctionAddress ? { subOrganization: { extension: m.Sender.Attention.FunctionAddress } } : undefined,
     recipientAttention: { referenceId: (m.Recipient?.Attention?.References || []).map((x) => ({ extension: x.ReferenceID.Extension })) },
     digitalDocument: (m.Documents || []).map((d) => ({ contentTextBody: d.Texts || [], contentFiles: (d.Files || []).map((f) => ({ fileName: f.FileName, contentType: f.ContentType, content: f.Content })) })) };
+}
+
+// The Meddelandekvittens the worker sealed on opening (ACCEPTED, or REJECTED with the
+// reason): the access point checks and sends it to the sender (wasm/README.md). Opening
+// again makes another one; the access point answers 409 (one kvittens per message), which
+// means it was sent already.
+async function sendKvittens(fa, id, xhe) {
+  const body = JSON.stringify({ data: { type: 'messages', attributes: { sealedXhe: b64(xhe) } } });
+  try {
+    await api(`/sdk/mailboxes/${encodeURIComponent(fa)}/messages/${encodeURIComponent(id)}/kvittens`, { method: 'POST', headers: { 'Content-Type': 'application/vnd.api+json' }, body });
+  } catch (e) {
+    if (e.status !== 409) throw Object.assign(new Error(e.message), { code: 'kvittens' });
+  }
 }
 
 async function startReply(a, fa) {

@@ -3,7 +3,7 @@
 // and returns an object with the module's functions; each returns a Promise of the value
 // or rejects with an Error whose .code is the module's error code. sealRemote's sign
 // callback runs here on the page (it may fetch with the page's token).
-const names = ['build', 'validate', 'loadKey', 'loadPKCS12', 'forgetKey', 'recipientCert', 'seal', 'sealRemote', 'open'];
+const names = ['build', 'validate', 'loadKey', 'loadPKCS12', 'forgetKey', 'recipientCert', 'seal', 'sealRemote', 'open', 'openWithKvittens'];
 let ready;
 export function load(base = '/web/') {
   if (!ready) ready = Promise.resolve(start(base));
