@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/brevduva/brevduva/core/httpcache"
 )
 
 // The API's shape — unverified against DIGG's OpenAPI file: spec-facts §k 6.
@@ -50,6 +52,9 @@ type HandlerOptions struct {
 	BasePath string // default DefaultBasePath
 	// Admin credentials for the write API: a bearer token, or basic-auth user and password.
 	AdminToken, AdminUser, AdminPassword string
+	// Cache sets Cache-Control of the read API's answers (zero: httpcache's defaults,
+	// 5 min and 1 min for 404; Disabled: no-store). Admin answers are always no-store.
+	Cache httpcache.Policy
 }
 
 type handler struct {
@@ -67,7 +72,9 @@ type handler struct {
 // page[size] (1..100, default 20); any other parameter, an unknown filter, a repeated
 // parameter or "<"/">" in a value is answered 400 with a JSON:API error object
 // (JSON:API 1.0 §7, §9). Text filters match by Match (prefix of the name or of a word
-// in it, case-insensitive, å/ä/ö handled by Fold).
+// in it, case-insensitive, å/ä/ö handled by Fold). Reads carry Cache-Control by
+// HandlerOptions.Cache (RFC 9111 §5.2.2; errors other than 404 no-store), admin
+// answers no-store.
 func NewHandler(o HandlerOptions) (http.Handler, error) {
 	if o.Book.Orgs == nil || o.Book.Addresses == nil {
 		return nil, fmt.Errorf("addressbook: handler needs both stores")
@@ -123,12 +130,14 @@ func writeErr(w http.ResponseWriter, err error) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w = h.opt.Cache.Writer(w)
 	p, ok := strings.CutPrefix(r.URL.Path, h.opt.BasePath)
 	if !ok {
 		writeErr(w, ErrNotFound)
 		return
 	}
 	if rest, ok := strings.CutPrefix(p, PathAdmin+"/"); ok {
+		w.Header().Set("Cache-Control", httpcache.NoStore)
 		h.admin(w, r, rest)
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/brevduva/brevduva/core/certpub"
+	"github.com/brevduva/brevduva/core/httpcache"
 )
 
 // ServerOptions configure a Server.
@@ -31,10 +32,14 @@ type ServerOptions struct {
 	// Admin credentials: a bearer token, or a basic-auth user and password. At least one.
 	AdminToken               string
 	AdminUser, AdminPassword string
+	// Cache sets Cache-Control of the public answers (zero: httpcache's defaults, 5 min
+	// and 1 min for 404; Disabled: no-store). Admin answers are always no-store.
+	Cache httpcache.Policy
 }
 
 // Server serves ServiceGroup and SignedServiceMetadata (SMP1 §3.4; SMP TAD v1.07:
-// text/xml, 200/404/500) and, below {base}/admin/participants/, an authenticated JSON
+// text/xml, 200/404/500) with Cache-Control by ServerOptions.Cache and a strong ETag over
+// the bytes as signed (If-None-Match → 304; RFC 9110 §13.1.2), and, below {base}/admin/participants/, an authenticated JSON
 // admin API:
 //
 //	GET    …/admin/participants/{participant}               → the registration
@@ -63,6 +68,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 const adminPrefix = "/admin/participants/"
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w = s.opt.Cache.Writer(w)
 	p := r.URL.EscapedPath()
 	if !strings.HasPrefix(p, s.basePath+"/") {
 		http.NotFound(w, r)
@@ -70,6 +76,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p = strings.TrimPrefix(p, s.basePath)
 	if strings.HasPrefix(p, adminPrefix) {
+		w.Header().Set("Cache-Control", httpcache.NoStore)
 		s.admin(w, r, strings.TrimPrefix(p, adminPrefix))
 		return
 	}
@@ -91,6 +98,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.fail(w, err)
+		return
+	}
+	etag := httpcache.ETag(body)
+	w.Header().Set("ETag", etag)
+	if httpcache.NotModified(r, etag) {
+		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=UTF-8")
