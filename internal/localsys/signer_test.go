@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -45,17 +44,7 @@ func TestRemoteSignerWiring(t *testing.T) {
 		}
 	}
 
-	e2e := demoCopy(t)
-	cfg, err := LoadConfig(filepath.Join(e2e, DemoConfigFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Tenants[1].EndToEnd = true
-	raw, _ := json.Marshal(cfg)
-	if err := os.WriteFile(filepath.Join(e2e, DemoConfigFile), raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	d = start(t, e2e).Description()
+	d = start(t, e2eDemoCopy(t)).Description()
 	if status, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/signatures", token(t, d, 1), "", body); status != 404 {
 		t.Fatalf("end-to-end tenant: %d %s, want 404", status, b)
 	}
