@@ -49,8 +49,9 @@ import (
 // it: an origin with the as4-receive function's routes (awssys.NewAS4Routes, by-reference
 // path on) on the local system's engine of Kommun B (internal/localsys: bbolt, the same
 // core/msh engine the function wires to DynamoDB), gofakes3 as the S3-compatible staging
-// store, and the local system's SMP and address book behind a proxy that adds
-// Cache-Control and counts what reaches the origin.
+// store, and the local system's SMP and address book behind a proxy that counts what
+// reaches the origin; the SMP's own Cache-Control (core/httpcache's default) is relayed,
+// the address book's is replaced by no-store to check that path.
 //
 // What this cannot check here: Cloudflare's mTLS (request.cf.tlsClientAuth is not filled
 // by workerd, so REQUIRE_CLIENT_CERT is false; the refusal is tested in edge/front), the
@@ -273,13 +274,16 @@ func newOrigin(t *testing.T, sys *localsys.System, objects awssys.S3Objects, buc
 	d := sys.Description()
 	smpURL, _ := url.Parse(d.SMPURL)
 	abURL, _ := url.Parse(d.AddressBookURL)
+	// proxy forwards to target; a non-empty cacheControl replaces the origin's.
 	proxy := func(target *url.URL, cacheControl string) http.Handler {
 		rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(&url.URL{Scheme: target.Scheme, Host: "127.0.0.1:" + target.Port()})
 			r.Out.Host = target.Host
 		}}
 		rp.ModifyResponse = func(r *http.Response) error {
-			r.Header.Set("Cache-Control", cacheControl)
+			if cacheControl != "" {
+				r.Header.Set("Cache-Control", cacheControl)
+			}
 			return nil
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -289,7 +293,7 @@ func newOrigin(t *testing.T, sys *localsys.System, objects awssys.S3Objects, buc
 		})
 	}
 	mux := http.NewServeMux()
-	mux.Handle(localsys.PathSMP, proxy(smpURL, "public, max-age=300"))
+	mux.Handle(localsys.PathSMP, proxy(smpURL, ""))
 	mux.Handle("/addressbook/api/", proxy(abURL, "no-store"))
 	mux.Handle("/as4", o.failable(as4h))
 	mux.Handle("/as4/by-ref", o.failable(as4h))
@@ -395,11 +399,15 @@ func testLookups(t *testing.T, w *worker, sys *localsys.System, org *origin) {
 	smpPath := localsys.PathSMP + url.PathEscape("iso6523-actorid-upis::"+localsys.DemoParticipantB)
 	abURL, _ := url.Parse(d.AddressBookURL)
 	direct, _ := url.Parse(d.SMPURL)
-	_, want := get(t, "http://127.0.0.1:"+direct.Port()+smpPath)
+	origin, want := get(t, "http://127.0.0.1:"+direct.Port()+smpPath)
+	if cc := origin.Header.Get("Cache-Control"); cc != "public, max-age=300" {
+		t.Fatalf("SMP origin's Cache-Control %q, want core/httpcache's default", cc)
+	}
 	for i := range 3 {
 		resp, body := get(t, w.url+smpPath)
-		if resp.StatusCode != 200 || !bytes.Equal(body, want) {
-			t.Fatalf("SMP via the Worker, call %d: %d, %d bytes (want the origin's %d unchanged)", i, resp.StatusCode, len(body), len(want))
+		if resp.StatusCode != 200 || !bytes.Equal(body, want) || resp.Header.Get("ETag") != origin.Header.Get("ETag") {
+			t.Fatalf("SMP via the Worker, call %d: %d, %d bytes, ETag %q (want the origin's %d unchanged, %q)", i,
+				resp.StatusCode, len(body), resp.Header.Get("ETag"), len(want), origin.Header.Get("ETag"))
 		}
 		if resp, _ := get(t, w.url+abURL.Path); resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
 			t.Fatalf("address book: %d %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
