@@ -20,6 +20,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/brevduva/brevduva/core/ebms"
 	"github.com/brevduva/brevduva/core/msh"
 	"github.com/brevduva/brevduva/core/pmode"
 	"github.com/brevduva/brevduva/edge/byref"
@@ -251,7 +252,7 @@ func TestOriginFailureIsEBMSError(t *testing.T) {
 				cfg.OriginTimeout = c.timeout
 			})
 			w := g.do("POST", "/as4", "application/soap+xml", bytes.NewReader(make([]byte, size)))
-			if w.Code != c.status || !strings.Contains(w.Body.String(), "EBMS:0005") || w.Header().Get("Content-Type") != faultContentType {
+			if w.Code != c.status || !strings.Contains(w.Body.String(), "EBMS:0005") || w.Header().Get("Content-Type") != ebms.FaultContentType {
 				t.Errorf("%s, %d bytes: %d %.300s", name, size, w.Code, w.Body)
 			}
 			list, err := g.objects.API.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("staging")})

@@ -36,10 +36,6 @@ type AS4Options struct {
 	Logger   *slog.Logger     // nil: discard
 }
 
-// ebMS error signals written by the handler itself (not signed: they answer a request
-// that never reached the engine).
-const faultContentType = "application/soap+xml; charset=UTF-8"
-
 // NewAS4Handler returns the handler of an AS4 endpoint: POST only, a body of
 // multipart/related or application/soap+xml up to MaxBytes, answered with what Receive
 // returns. A larger body gets HTTP 413 with an ebMS error signal (EBMS:0004 Other,
@@ -104,18 +100,9 @@ func (h *as4Handler) tooLarge(w http.ResponseWriter, n int64) {
 }
 
 func (h *as4Handler) fault(w http.ResponseWriter, status int, e *ebms.Error) {
-	sig := ebms.ErrorSignal("_"+newID(), newID()+"@brevduva", "", h.o.Now().UTC(), e)
-	env, err := ebms.FaultEnvelope(sig)
-	var b []byte
-	if err == nil {
-		b, err = env.Bytes()
-	}
-	if err != nil {
-		panic("internal error: ebms fault: " + err.Error())
-	}
-	w.Header().Set("Content-Type", faultContentType)
+	w.Header().Set("Content-Type", ebms.FaultContentType)
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	_, _ = w.Write(ebms.UnsignedFault("_"+newID(), newID()+"@brevduva", h.o.Now(), e))
 }
 
 // cappedReader reads at most left bytes and records an attempt to read beyond.
