@@ -2,7 +2,6 @@ package smp_test
 
 import (
 	"crypto/x509"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,7 +16,7 @@ import (
 
 // cacheServer is an SMP with policy p and participant 0203:kommun-b.se registered
 // through the admin API.
-func cacheServer(t *testing.T, pki *demopki.Set, p httpcache.Policy) *fixture {
+func cacheServer(t *testing.T, pki *demopki.Set, p httpcache.Policy) cached {
 	t.Helper()
 	mux := http.NewServeMux()
 	ts := httptest.NewServer(mux)
@@ -34,25 +33,24 @@ func cacheServer(t *testing.T, pki *demopki.Set, p httpcache.Policy) *fixture {
 	if got := f.admin(t, "PUT", "0203:kommun-b.se", f.registration(), bearer); got != http.StatusNoContent {
 		t.Fatalf("admin PUT = %d", got)
 	}
-	return f
+	return cached{f, s}
 }
 
-func (f *fixture) get(t *testing.T, method, path string, hdr map[string]string) (*http.Response, []byte) {
+// cached is an SMP handler and its fixture (for the admin API and the base URL).
+type cached struct {
+	*fixture
+	h http.Handler
+}
+
+func (c cached) get(t *testing.T, method, path string, hdr map[string]string) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, f.base.String()+path, nil)
+	req := httptest.NewRequest(method, c.base.String()+path, nil)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, req)
+	return rec.Result(), rec.Body.Bytes()
 }
 
 // TestServerCacheHeaders: public answers carry the policy's Cache-Control and an ETag of
