@@ -3,15 +3,16 @@
 // clients and shared caches such as the edge Worker (RFC 9111 HTTP Caching; RFC 9110
 // §8.8.3 ETag, §13.1.2 If-None-Match).
 //
-// Neither SMP 1.0 (OASIS BDXR SMP, PEPPOL SMP TAD 1.07) nor SDK's address book says anything
-// about caching, and SMPs commonly send no Cache-Control, which leaves a cache to its own
-// heuristics (RFC 9111 §4.2.2) or, like the edge Worker, to store nothing. A Policy states
-// the lifetime explicitly:
+// SMP 1.0 §3.4 (OASIS BDXR) and the SDK address book material this project holds say
+// nothing about HTTP caching (none found; not verified against every profile), and SMPs
+// commonly send no Cache-Control, which leaves a cache to its own heuristics (RFC 9111
+// §4.2.2) or, like the edge Worker, to store nothing. A Policy states the lifetime
+// explicitly:
 //
 //   - 200 and 304: "public, max-age=N" (RFC 9111 §5.2.2.9 public, §5.2.2.1 max-age), N
 //     DefaultMaxAge unless configured;
 //   - 404 and 410 (negative answers, heuristically cacheable by RFC 9110 §15.1): the shorter
-//     NotFoundMaxAge, so a new registration shows up soon;
+//     NotFoundMaxAge;
 //   - any other status, and every answer of a disabled Policy: "no-store" (§5.2.2.5).
 //
 // Authenticated admin endpoints set NoStore themselves.
@@ -26,10 +27,10 @@ import (
 	"time"
 )
 
-// Defaults of a Policy. Five minutes bounds how long a changed registration (an endpoint
-// moved, a certificate rotated) is served stale by a cache, and matches the order of the
-// SMP client's own cache (core/smp ClientOptions.TTL); a not-found answer lives one minute
-// (the client's NegativeTTL default).
+// Defaults of a Policy. Five minutes bounds how long a cache serves a changed registration
+// (an endpoint moved, a certificate rotated) stale, a third of the SMP client's own default
+// TTL (core/smp ClientOptions.TTL, 15 min) that sits behind it; a not-found answer lives
+// one minute, the client's NegativeTTL default, so a new registration shows up soon.
 const (
 	DefaultMaxAge         = 5 * time.Minute
 	DefaultNotFoundMaxAge = time.Minute
