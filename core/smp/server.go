@@ -39,7 +39,9 @@ type ServerOptions struct {
 
 // Server serves ServiceGroup and SignedServiceMetadata (SMP1 §3.4; SMP TAD v1.07:
 // text/xml, 200/404/500) with Cache-Control by ServerOptions.Cache and a strong ETag over
-// the bytes as signed (If-None-Match → 304; RFC 9110 §13.1.2), and, below {base}/admin/participants/, an authenticated JSON
+// the bytes as signed (If-None-Match → 304; RFC 9110 §13.1.2; RSA and Ed25519 signatures
+// are deterministic, so the tag is stable; an ECDSA signer's randomised signatures change
+// it on every answer and no revalidation ever matches), and, below {base}/admin/participants/, an authenticated JSON
 // admin API:
 //
 //	GET    …/admin/participants/{participant}               → the registration
