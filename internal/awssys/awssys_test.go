@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -65,5 +66,19 @@ func TestNewReportsEveryMissingVariable(t *testing.T) {
 	}
 	if _, err := NewClients(MapEnv(nil)); !errors.Is(err, ErrMissing) {
 		t.Errorf("clients without region: %v", err)
+	}
+}
+
+func TestDurationEnv(t *testing.T) {
+	if d, err := durationEnv(MapEnv(nil), EnvReceiptTimeout); d != 0 || err != nil {
+		t.Errorf("unset: %v %v", d, err)
+	}
+	if d, err := durationEnv(MapEnv(map[string]string{EnvReceiptTimeout: "72h"}), EnvReceiptTimeout); d != 72*time.Hour || err != nil {
+		t.Errorf("72h: %v %v", d, err)
+	}
+	for _, v := range []string{"soon", "-1h", "0"} {
+		if _, err := durationEnv(MapEnv(map[string]string{EnvReceiptTimeout: v}), EnvReceiptTimeout); err == nil || !strings.Contains(err.Error(), EnvReceiptTimeout) {
+			t.Errorf("%q: %v", v, err)
+		}
 	}
 }

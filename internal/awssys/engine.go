@@ -134,6 +134,10 @@ func New(ctx context.Context, env Env, c *Clients, log *slog.Logger) (*System, e
 	}
 	q := sqsqueue.New(dynamo.NewQueue(c.DynamoDB, v[EnvTable], clock, QueueMaxAttempts), c.SQS, v[EnvQueueURL], clock)
 	q.OnSignalError = func(err error) { log.Warn("sqs wake-up signal not sent", "err", err.Error()) }
+	receiptTimeout, err := durationEnv(env, EnvReceiptTimeout)
+	if err != nil {
+		return nil, err
+	}
 	al, err := newAudit(ctx, env, c, v[EnvTable], tenant, tc.AS4Key, log)
 	if err != nil {
 		return nil, err
@@ -142,7 +146,7 @@ func New(ctx context.Context, env Env, c *Clients, log *slog.Logger) (*System, e
 		Store: dynamo.NewMessages(c.DynamoDB, v[EnvTable]), Payloads: payloads,
 		Guard: dynamo.NewGuard(c.DynamoDB, v[EnvTable], clock), Queue: q,
 		Mailbox: dynamo.NewMailbox(c.DynamoDB, v[EnvTable]), Clock: clock,
-		Discovery: disc, Transport: tr, Logger: log})
+		Discovery: disc, Transport: tr, Logger: log, ReceiptTimeout: receiptTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("awssys: engine: %w", err)
 	}
@@ -222,4 +226,17 @@ func NewAS4Handler(r Receiver, tenant string, p pmode.Profile, log *slog.Logger)
 		return nil, fmt.Errorf("awssys: %w", err)
 	}
 	return h, nil
+}
+
+// durationEnv reads a positive Go duration ("72h"); unset is 0.
+func durationEnv(env Env, name string) (time.Duration, error) {
+	s := env.get(name)
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("awssys: %s=%q: want a positive duration such as 72h", name, s)
+	}
+	return d, nil
 }

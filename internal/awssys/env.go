@@ -47,6 +47,10 @@ const (
 	EnvLogLevel          = "BREVDUVA_LOG_LEVEL"
 	EnvEdgeSecret        = "BREVDUVA_EDGE_SECRET" // HMAC key of the edge Worker's by-ref calls (its BYREF_SECRET)
 	EnvEdgeBucket        = "BREVDUVA_EDGE_BUCKET" // the bucket the edge Worker stages inbound AS4 messages in
+	// EnvReceiptTimeout: how long a sent message may wait for its Meddelandekvittens before it
+	// ends MESSAGE_EXCHANGE_ERROR (a Go duration such as "72h"; unset: wait for ever;
+	// ⚠U spec-facts §k 17).
+	EnvReceiptTimeout = "BREVDUVA_RECEIPT_TIMEOUT"
 
 	// Endpoint overrides for local API servers (emulators); unset in AWS.
 	EnvDynamoDBEndpoint = "BREVDUVA_DYNAMODB_ENDPOINT"

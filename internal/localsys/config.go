@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/brevduva/brevduva/core/msh"
 	"github.com/brevduva/brevduva/infra/httpx"
@@ -69,6 +70,11 @@ type Config struct {
 	// TLS narrows the TLS of every AS4 endpoint, AS4 client, SMP client and the HTTPS
 	// shared port (AS4_CP_TA39); empty: TLS 1.2+ with ECDHE AEAD suites (⚠U spec-facts §k 20).
 	TLS TLSSettings `json:"tls,omitzero"`
+	// ReceiptTimeout is how long a sent message may wait for its Meddelandekvittens before
+	// it ends MESSAGE_EXCHANGE_ERROR (a Go duration such as "72h"; empty: wait for ever,
+	// ⚠U spec-facts §k 17). An end-to-end recipient answers only when a person opens the
+	// message, so keep it long.
+	ReceiptTimeout string `json:"receiptTimeout,omitempty"`
 	// SenderDomainCheck is what delivery does when From/PartyId and originalSender differ
 	// in top domain: "log" (default) or "enforce" (⚠U spec-facts §k 22).
 	SenderDomainCheck string `json:"senderDomainCheck,omitempty"`
@@ -303,5 +309,20 @@ func (c *Config) Validate() error {
 			bad("retry: %v", err)
 		}
 	}
+	if _, err := c.receiptTimeout(); err != nil {
+		bad("%v", err)
+	}
 	return errors.Join(errs...)
+}
+
+// receiptTimeout is ReceiptTimeout parsed (0 when empty).
+func (c *Config) receiptTimeout() (time.Duration, error) {
+	if c.ReceiptTimeout == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(c.ReceiptTimeout)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("receiptTimeout %q: want a positive duration such as 72h", c.ReceiptTimeout)
+	}
+	return d, nil
 }

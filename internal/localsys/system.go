@@ -347,6 +347,10 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		return nil, fmt.Errorf("localsys: discovery: %w", err)
 	}
 
+	receiptTimeout, err := cfg.receiptTimeout()
+	if err != nil {
+		return nil, fmt.Errorf("localsys: %w", err)
+	}
 	retry := o.Retry
 	if retry == nil && cfg.Retry != "" {
 		r, err := parseRetry(cfg.Retry)
@@ -395,7 +399,8 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		}
 		eo := msh.EngineOptions{Tenants: []msh.TenantConfig{tc}, Store: store, Payloads: files, Guard: guard,
 			Queue: queue, Mailbox: mailbox, Clock: clock, Discovery: disc, Transport: transport,
-			Logger: log, Retry: retry, PollInterval: o.PollInterval, SenderDomain: senderDomainCheck[cfg.SenderDomainCheck]}
+			Logger: log, Retry: retry, PollInterval: o.PollInterval, SenderDomain: senderDomainCheck[cfg.SenderDomainCheck],
+			ReceiptTimeout: receiptTimeout}
 		eo.Audit = auditLog
 		auditKeys.set(t.ID, tk.as4Key)
 		if o.Configure != nil {

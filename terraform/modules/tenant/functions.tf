@@ -35,7 +35,8 @@ locals {
       BREVDUVA_O2O_CERT = local.paths["o2o-cert.pem"]
     },
     var.region.dns_server == null ? {} : { BREVDUVA_DNS_SERVER = var.region.dns_server },
-    length(var.region.crl_urls) == 0 ? {} : { BREVDUVA_CRL_URLS = join(",", var.region.crl_urls) }
+    length(var.region.crl_urls) == 0 ? {} : { BREVDUVA_CRL_URLS = join(",", var.region.crl_urls) },
+    var.receipt_timeout == null ? {} : { BREVDUVA_RECEIPT_TIMEOUT = var.receipt_timeout }
   )
 }
 

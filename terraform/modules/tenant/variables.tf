@@ -165,6 +165,17 @@ variable "audit_retention_months" {
   }
 }
 
+variable "receipt_timeout" {
+  description = "How long a sent message may wait for its Meddelandekvittens before it ends MESSAGE_EXCHANGE_ERROR (BREVDUVA_RECEIPT_TIMEOUT, a Go duration such as \"72h\"). Null: wait for ever. DIGG publishes no timeout (spec-facts §k 17); an end-to-end recipient answers only when a person opens the message, so keep it long."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.receipt_timeout == null || can(regex("^([0-9]+(\\.[0-9]+)?(h|m|s))+$", var.receipt_timeout))
+    error_message = "A Go duration of hours, minutes and seconds, such as \"72h\" or \"90m\"."
+  }
+}
+
 variable "oidc" {
   description = "The municipality's OpenID provider, whose tokens its SDK API accepts (BREVDUVA_OIDC_*): issuer URL, audience, and optionally the claims holding the tenant, the scopes and the function addresses. Null: only the region's core/oauth tokens."
   type = object({
