@@ -38,6 +38,26 @@ func e2eDemoCopy(t *testing.T) string {
 	return dir
 }
 
+// submitText sends a one-document text message from A to B's registrator through the SDK
+// API with tok and returns its id.
+func submitText(t *testing.T, d Description, tok string, confidential bool, label, text string) string {
+	t.Helper()
+	send := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{
+		"confidentiality": confidential, "label": label, "sender": DemoParticipantA, "recipient": DemoParticipantB,
+		"recipientAttention": map[string]any{"subOrganization": map[string]any{"extension": "registrator"}},
+		"digitalDocument":    []any{map[string]any{"documentId": "d1", "documentName": "Brev", "index": 1, "contentTextBody": []string{text}}},
+	}}}
+	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tok, "", send)
+	if code != http.StatusCreated {
+		t.Fatalf("send: %d %s", code, b)
+	}
+	var created sdkapi.Document[sdkapi.Resource]
+	if err := json.Unmarshal(b, &created); err != nil {
+		t.Fatal(err)
+	}
+	return created.Data.ID
+}
+
 // TestClientKvittens: A sends through the SDK API to B, which is in end-to-end mode; B's
 // access point delivers the XHE sealed and sends no kvittens. B's client (here Go doing
 // what the browser's wasm does: open with org-b's key, kvittens.New, o2o SealReceipt)
@@ -48,20 +68,7 @@ func TestClientKvittens(t *testing.T) {
 	dir := e2eDemoCopy(t)
 	d := start(t, dir).Description()
 	tokA, tokB := token(t, d, 0), token(t, d, 1)
-	send := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{
-		"confidentiality": true, "label": "Till en klient med nyckeln", "sender": DemoParticipantA, "recipient": DemoParticipantB,
-		"recipientAttention": map[string]any{"subOrganization": map[string]any{"extension": "registrator"}},
-		"digitalDocument":    []any{map[string]any{"documentId": "d1", "documentName": "Brev", "index": 1, "contentTextBody": []string{"Hej."}}},
-	}}}
-	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokA, "", send)
-	if code != http.StatusCreated {
-		t.Fatalf("send: %d %s", code, b)
-	}
-	var created sdkapi.Document[sdkapi.Resource]
-	if err := json.Unmarshal(b, &created); err != nil {
-		t.Fatal(err)
-	}
-	id := created.Data.ID
+	id := submitText(t, d, tokA, true, "Till en klient med nyckeln", "Hej.")
 	mailURL := d.SDKAPIBaseURL + "/sdk/mailboxes/registrator/messages/" + url.PathEscape(id)
 	sealed := poll(t, func() ([]byte, bool) {
 		code, b := call(t, "GET", mailURL, tokB, "text/xml", nil)

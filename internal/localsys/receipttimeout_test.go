@@ -2,13 +2,10 @@ package localsys
 
 import (
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/brevduva/brevduva/core/sdkapi"
 )
 
 // TestReceiptTimeout: with "receiptTimeout" set, a message whose recipient (B in end-to-end
@@ -28,21 +25,9 @@ func TestReceiptTimeout(t *testing.T) {
 	}
 	d := start(t, dir).Description()
 	tokA := token(t, d, 0)
-	send := map[string]any{"data": map[string]any{"type": "messages", "attributes": map[string]any{
-		"confidentiality": false, "label": "Ingen svarar", "sender": DemoParticipantA, "recipient": DemoParticipantB,
-		"recipientAttention": map[string]any{"subOrganization": map[string]any{"extension": "registrator"}},
-		"digitalDocument":    []any{map[string]any{"documentId": "d1", "documentName": "Brev", "index": 1, "contentTextBody": []string{"Hej."}}},
-	}}}
-	code, b := call(t, "POST", d.SDKAPIBaseURL+"/sdk/messages", tokA, "", send)
-	if code != http.StatusCreated {
-		t.Fatalf("send: %d %s", code, b)
-	}
-	var created sdkapi.Document[sdkapi.Resource]
-	if err := json.Unmarshal(b, &created); err != nil {
-		t.Fatal(err)
-	}
-	waitStatus(t, d, tokA, created.Data.ID, "WAITING_FOR_RECEIPT")
-	waitStatus(t, d, tokA, created.Data.ID, "MESSAGE_EXCHANGE_ERROR")
+	id := submitText(t, d, tokA, false, "Ingen svarar", "Hej.")
+	waitStatus(t, d, tokA, id, "WAITING_FOR_RECEIPT")
+	waitStatus(t, d, tokA, id, "MESSAGE_EXCHANGE_ERROR")
 }
 
 func TestReceiptTimeoutRefusesBadValues(t *testing.T) {
