@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"crypto/x509"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,18 +16,14 @@ import (
 // not delivered. The first case is the control: a certificate issued the same way
 // without the fault is accepted, so each refusal comes from its fault.
 
-// demoCA is the demo AP CA with its key (the demo writes both).
+// demoCA is a demo CA with its key (the demo writes both).
 func demoCA(t *testing.T, name string) *demopki.Authority {
 	t.Helper()
-	k, err := demopki.LoadKey(filepath.Join(sut.pki, name+".key.pem"))
+	ca, err := loadCA(sut.pki, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := demopki.LoadCerts(filepath.Join(sut.pki, name+".ca.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &demopki.Authority{Cert: demopki.Cert{Name: name, Key: k, Cert: cs[0]}}
+	return ca
 }
 
 // signedBy posts a message for registrator signed with c (From/PartyId = c's CN) and

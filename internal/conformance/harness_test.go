@@ -78,6 +78,9 @@ func system(t *testing.T) {
 			sut.err = err
 			return
 		}
+		if sut.err = addO2OTestBed(dir, cfg); sut.err != nil {
+			return
+		}
 		sut.rec = &recorder{}
 		sut.sys, sut.err = localsys.Start(cfg, localsys.Options{PollInterval: 20 * time.Millisecond,
 			Retry: &msh.RetryPolicy{Timeout: 300 * time.Millisecond, Retries: 1, Strategy: msh.RetryConstant},
@@ -314,9 +317,15 @@ func ebmsError(b []byte) string {
 func token(t *testing.T, tenant int) string {
 	t.Helper()
 	ti := sut.d.Tenants[tenant]
-	req, _ := http.NewRequest("POST", ti.TokenURL, strings.NewReader("grant_type=client_credentials"))
+	return tokenFor(t, ti.TokenURL, ti.ClientID, ti.ClientSecret)
+}
+
+// tokenFor is an access token of an OAuth client (client credentials grant).
+func tokenFor(t *testing.T, tokenURL, id, secret string) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", tokenURL, strings.NewReader("grant_type=client_credentials"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(ti.ClientID, ti.ClientSecret)
+	req.SetBasicAuth(id, secret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
