@@ -24,11 +24,16 @@ func main() {
 			println(err.Error()) // to the Worker's log (wrangler tail), never to the client
 			return
 		}
-		h, err := front.New(cfg, front.Deps{HTTP: jsFetch{}, Cache: cfCache{}, ClientCert: clientCert})
+		deps := front.Deps{HTTP: jsFetch{}, Cache: cfCache{}, ClientCert: clientCert}
+		if cloudflare.Getenv(front.EnvDebugMemory) == "true" {
+			deps.Memory = (&memProbe{}).sample
+		}
+		h, err := front.New(cfg, deps)
 		if err != nil {
 			http.Error(w, "worker misconfigured", http.StatusInternalServerError)
 			return
 		}
+		streamBody(r)
 		h.ServeHTTP(w, r)
 	}))
 }

@@ -359,7 +359,7 @@ func TestWorker(t *testing.T) {
 	vars := map[string]string{front.EnvOriginURL: org.srv.URL, front.EnvS3Endpoint: s3URL, front.EnvS3Bucket: bucket,
 		front.EnvS3Region: awstest.Region, front.EnvS3AccessKeyID: creds.AccessKeyID, front.EnvS3SecretAccessKey: creds.SecretAccessKey,
 		front.EnvByRefSecret: secret, front.EnvRequireClientCert: "false", front.EnvOriginTimeoutMS: "120000",
-		front.EnvSMPRootsPEM: string(smpRoots)}
+		front.EnvSMPRootsPEM: string(smpRoots), front.EnvDebugMemory: "true"}
 	w := startWorker(t, wrangler, dir, vars)
 
 	t.Run("static", func(t *testing.T) { testStatic(t, w, dir, smpRoots) })
@@ -514,13 +514,14 @@ func testLargeMessage(t *testing.T, w *worker, sysDir string, api *s3.Client, bu
 	ct, msg, sent := bigMessage(t, pki, 21_500_000)
 	t.Logf("AS4 message: %d bytes on the wire", len(msg))
 	idle := workerdRSS(w.pid)
-	// Bodies that are not AS4 (the engine answers them with an error) staged the same way
-	// before and after, for comparison: memory is reported, not asserted.
-	postMeasured(t, w, ct, bytes.Repeat([]byte("x"), 12<<20))
+	// Bodies that are not AS4 (the engine answers them with an error) are staged the same
+	// way; the Worker's own peaks (DEBUG_MEMORY) must not grow with the message size.
+	small, _, _ := postMeasured(t, w, ct, bytes.Repeat([]byte("x"), 12<<20))
 	resp, body, peak := postMeasured(t, w, ct, msg)
-	postMeasured(t, w, ct, bytes.Repeat([]byte("x"), len(msg)))
+	large, _, _ := postMeasured(t, w, ct, bytes.Repeat([]byte("x"), 39<<20))
 	postMeasured(t, w, ct, bytes.Repeat([]byte("x"), 12<<20))
 	t.Logf("WORKER workerd RSS idle %d KiB; peak during the %d KiB message %d KiB", idle, len(msg)/1024, peak)
+	checkBounded(t, edgeMemory(t, small), edgeMemory(t, resp), edgeMemory(t, large))
 	if resp.StatusCode != 200 || resp.Header.Get(front.HeaderPath) != "by-ref" {
 		t.Fatalf("front door: %d path %q: %.400s", resp.StatusCode, resp.Header.Get(front.HeaderPath), body)
 	}
@@ -537,6 +538,40 @@ func testLargeMessage(t *testing.T, w *worker, sysDir string, api *s3.Client, bu
 	list, err := api.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 	if err != nil || len(list.Contents) != 0 {
 		t.Errorf("staged objects left after the receipt: %v", err)
+	}
+}
+
+// edgeMemory parses the Worker's front.HeaderMemory ("heapInuse=N heapSys=N sys=N linear=N").
+func edgeMemory(t *testing.T, resp *http.Response) map[string]int64 {
+	t.Helper()
+	m := map[string]int64{}
+	for _, f := range strings.Fields(resp.Header.Get(front.HeaderMemory)) {
+		k, v, _ := strings.Cut(f, "=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %q", front.HeaderMemory, resp.Header.Get(front.HeaderMemory))
+		}
+		m[k] = n
+	}
+	if len(m) != 4 {
+		t.Fatalf("%s: %q", front.HeaderMemory, resp.Header.Get(front.HeaderMemory))
+	}
+	return m
+}
+
+// checkBounded asserts that the Worker's Go heap and wasm linear memory peaks while it
+// stages a 38 MB and a 39 MiB message exceed those of a 12 MiB one by less than two parts:
+// memory is bounded by the part size, not the message size.
+func checkBounded(t *testing.T, small map[string]int64, large ...map[string]int64) {
+	t.Helper()
+	const bound = 2 * front.MinPartBytes
+	for _, l := range large {
+		t.Logf("WORKER memory peaks (bytes): 12 MiB body %v; larger body %v", small, l)
+		for _, k := range []string{"heapSys", "sys", "linear"} {
+			if d := l[k] - small[k]; d >= bound {
+				t.Errorf("%s grew by %d bytes from the 12 MiB body to a larger one (bound %d)", k, d, bound)
+			}
+		}
 	}
 }
 

@@ -31,6 +31,7 @@ const (
 	EnvSMPPath           = "SMP_PATH"
 	EnvSMPRootsPEM       = "SMP_ROOTS_PEM"
 	EnvSDKAPIURL         = "SDK_API_URL"
+	EnvDebugMemory       = "DEBUG_MEMORY" // "true": report memory peaks in HeaderMemory (tests only)
 )
 
 // S3 multipart parts: at least 5 MiB except the last (Amazon S3 multipart upload limits),

@@ -53,6 +53,9 @@ type Deps struct {
 	Cache      Cache
 	ClientCert CertFunc
 	Now        func() time.Time // nil: time.Now
+	// Memory, when set (the Worker's DEBUG_MEMORY, test only), is sampled after each part
+	// of a staged upload; its last answer (the peaks so far) goes in HeaderMemory.
+	Memory func() string
 }
 
 type front struct {

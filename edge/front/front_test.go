@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -83,6 +84,7 @@ type rig struct {
 	eng     *engine
 	objects awssys.S3Objects
 	origin  *httptest.Server
+	samples int // calls of Deps.Memory
 }
 
 // newRig starts gofakes3 (the object store), an origin with the as4-receive routes
@@ -128,7 +130,8 @@ func newRig(t *testing.T, edit func(*Config)) *rig {
 		edit(&cfg)
 	}
 	g.h, err = New(cfg, Deps{HTTP: http.DefaultClient, Cache: &memCache{m: map[string][]byte{}, h: map[string]http.Header{}},
-		ClientCert: func(*http.Request) *byref.ClientCert { return nil }})
+		ClientCert: func(*http.Request) *byref.ClientCert { return nil },
+		Memory:     func() string { g.samples++; return strconv.Itoa(g.samples) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,13 +185,17 @@ func TestCacheTTL(t *testing.T) {
 func TestFrontDoorDirectAndByRef(t *testing.T) {
 	g := newRig(t, nil)
 	for _, c := range []struct {
-		size int
-		path string
-	}{{500, "direct"}, {MinPartBytes - 1, "by-ref"}, {2*MinPartBytes + 12345, "by-ref"}} {
+		size          int
+		path, samples string // samples: Deps.Memory, after every part but the first, and at the end
+	}{{500, "direct", ""}, {MinPartBytes - 1, "by-ref", "1"}, {2*MinPartBytes + 12345, "by-ref", "3"}} {
 		body := bytes.Repeat([]byte("0123456789abcdef"), c.size/16+1)[:c.size]
+		g.samples = 0
 		w := g.do("POST", "/as4", "multipart/related; boundary=b", bytes.NewReader(body))
 		if w.Code != 200 || w.Body.String() != "<receipt/>" || w.Header().Get(HeaderPath) != c.path {
 			t.Fatalf("%d bytes: %d %s %q", c.size, w.Code, w.Header().Get(HeaderPath), w.Body)
+		}
+		if got := w.Header().Get(HeaderMemory); got != c.samples {
+			t.Errorf("%d bytes: %s %q, want %q", c.size, HeaderMemory, got, c.samples)
 		}
 		if g.eng.sum != sha256.Sum256(body) || g.eng.size != c.size {
 			t.Errorf("%d bytes: the engine got %d other bytes", c.size, g.eng.size)

@@ -18,6 +18,9 @@ import (
 // body was posted to the origin's AS4 path) or "by-ref" (staged in object storage).
 const HeaderPath = "X-Brevduva-Edge-Path"
 
+// HeaderMemory reports the Worker's memory peaks during a staged upload (Deps.Memory).
+const HeaderMemory = "X-Brevduva-Edge-Memory"
+
 // as4 is the AS4 front door: POST only; small bodies go to the origin directly, larger
 // ones are staged in object storage part by part and passed by reference.
 func (f *front) as4(w http.ResponseWriter, r *http.Request) {
@@ -92,6 +95,7 @@ func (f *front) staged(w http.ResponseWriter, r *http.Request, cert *byref.Clien
 		return
 	}
 	size, err := f.uploadAll(ctx, up, first, rest)
+	f.sampleMemory(w)
 	if err == nil {
 		err = up.complete(ctx)
 	}
@@ -116,6 +120,16 @@ func (f *front) staged(w http.ResponseWriter, r *http.Request, cert *byref.Clien
 	}
 }
 
+// sampleMemory samples Deps.Memory, if set, and puts the peaks in w's HeaderMemory.
+func (f *front) sampleMemory(w http.ResponseWriter) {
+	if f.deps.Memory == nil {
+		return
+	}
+	if v := f.deps.Memory(); w != nil {
+		w.Header().Set(HeaderMemory, v)
+	}
+}
+
 var errTooLarge = errors.New("front: message too large")
 
 // uploadAll uploads first, then rest in PartBytes parts, reusing first's buffer, and
@@ -134,6 +148,7 @@ func (f *front) uploadAll(ctx context.Context, up *multipart, first []byte, rest
 			if err := up.upload(ctx, first[:n]); err != nil {
 				return 0, err
 			}
+			f.sampleMemory(nil)
 		}
 		switch {
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
