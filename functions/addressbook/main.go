@@ -8,6 +8,7 @@ package main
 import (
 	"log"
 	"net/http"
+	"strings"
 
 	"github.com/brevduva/brevduva/core/addressbook"
 	"github.com/brevduva/brevduva/infra/aws/dynamo"
@@ -38,8 +39,11 @@ func main() {
 	log.Fatal(awssys.ServeHTTP(env, h))
 }
 
-// newHandler is core/addressbook's handler on book, configured from env.
+// newHandler is core/addressbook's handler on book, configured from env. Blank admin
+// credentials count as missing (the handler then refuses to start): a token of spaces
+// would otherwise open the admin API to "Bearer " followed by spaces.
 func newHandler(env awssys.Env, book addressbook.Book) (http.Handler, error) {
-	return addressbook.NewHandler(addressbook.HandlerOptions{Book: book, BasePath: env(envBasePath),
-		AdminToken: env(envAdminToken), AdminUser: env(envAdminUser), AdminPassword: env(envAdminPassword)})
+	get := func(name string) string { return strings.TrimSpace(env(name)) }
+	return addressbook.NewHandler(addressbook.HandlerOptions{Book: book, BasePath: get(envBasePath),
+		AdminToken: get(envAdminToken), AdminUser: get(envAdminUser), AdminPassword: get(envAdminPassword)})
 }
