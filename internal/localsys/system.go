@@ -524,10 +524,7 @@ func Start(cfg *Config, o Options) (_ *System, err error) {
 		}
 		mux.Handle(PathCRL, h)
 	}
-	mux.HandleFunc(PathHealth, func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
-	})
+	mux.HandleFunc(PathHealth, s.serveHealth)
 	// The web client (package web): the page at "/" for browsers, its assets and the wasm
 	// module below /web/. "/" still answers JSON (this description) to other clients.
 	smpRoots, err := os.ReadFile(cfg.PKI.SMPCA)
