@@ -1,4 +1,4 @@
-// Copyright: Brevduva. The wasm linear memory's size for edge/memprobe.go.
+// linearPages for edge/memprobe.go: the wasm memory.size instruction.
 
 #include "textflag.h"
 
