@@ -25,7 +25,9 @@ import (
 // system whose CertPub certificate is faulty in one way; A's AP carries its XHE with a
 // valid AS4 signature, so B answers with an AS4 receipt, but never delivers it. B's
 // audit trail shows the engine's decision: a REJECTED kvittens (orsakskod SIG, detail
-// security: kvittens.EventBadSignature), queued to the sender.
+// security: kvittens.EventBadSignature), submitted to the sender. (The attack senders have
+// no engine: their CertPub registration names A's AP, which refuses the kvittens with
+// EBMS:0003 as it serves no such participant, so its content is asserted in B's trail.)
 
 // o2oAttack is one attack sender: its participant id and the key and certificate it
 // publishes in CertPub and signs with.
@@ -142,8 +144,8 @@ func TestAttackO2OSignerCertificate(t *testing.T) {
 			if a.want == "REJECTED" && (got.Type != audit.TypeRejected || got.Reason != "SIG" || got.Detail != "security") {
 				t.Fatalf("B's decision %+v, want rejected SIG security", got)
 			}
-			if k := kvittensQueued(t, m.id); k.Recipient != a.participant {
-				t.Fatalf("kvittens %+v, want one to %s", k, a.participant)
+			if k := kvittensQueued(t, m.id); k.Recipient != a.participant || k.Receipt != a.want {
+				t.Fatalf("kvittens %+v, want %s to %s", k, a.want, a.participant)
 			}
 		})
 	}
