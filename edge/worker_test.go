@@ -420,6 +420,28 @@ func testLookups(t *testing.T, w *worker, sys *localsys.System, org *origin) {
 	if n := org.count(abURL.Path); n != 3 {
 		t.Errorf("address book answer (no-store) reached the origin %d times, want 3", n)
 	}
+	testMissingLookup(t, w, direct.Port(), org)
+}
+
+// testMissingLookup checks that the SMP's 404 for an unknown participant is cached for
+// the SMP's (shorter) lifetime: the second call does not reach the origin.
+func testMissingLookup(t *testing.T, w *worker, smpPort string, org *origin) {
+	missing := localsys.PathSMP + url.PathEscape("iso6523-actorid-upis::0007:0000000000")
+	origin, want := get(t, "http://127.0.0.1:"+smpPort+missing)
+	if origin.StatusCode != http.StatusNotFound || origin.Header.Get("Cache-Control") != "public, max-age=60" {
+		t.Fatalf("SMP origin on an unknown participant: %d %q, want 404 with core/httpcache's default",
+			origin.StatusCode, origin.Header.Get("Cache-Control"))
+	}
+	for i, cache := range []string{"MISS", "HIT"} {
+		resp, body := get(t, w.url+missing)
+		if resp.StatusCode != http.StatusNotFound || !bytes.Equal(body, want) || resp.Header.Get(front.HeaderCache) != cache {
+			t.Fatalf("unknown participant via the Worker, call %d: %d %s %q", i, resp.StatusCode, resp.Header.Get(front.HeaderCache), body)
+		}
+	}
+	unescaped, _ := url.PathUnescape(missing)
+	if n := org.count(unescaped); n != 1 {
+		t.Errorf("SMP 404 (max-age=60) reached the origin %d times, want 1", n)
+	}
 }
 
 // bigMessage is a real AS4 user message from Kommun A's AP to Kommun B's (signed and

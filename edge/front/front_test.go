@@ -35,6 +35,7 @@ type memCache struct {
 	mu sync.Mutex
 	m  map[string][]byte
 	h  map[string]http.Header
+	s  map[string]int
 }
 
 func (c *memCache) Match(_ context.Context, key string) (*http.Response, error) {
@@ -44,7 +45,7 @@ func (c *memCache) Match(_ context.Context, key string) (*http.Response, error) 
 	if !ok {
 		return nil, ErrMiss
 	}
-	return &http.Response{StatusCode: 200, Header: c.h[key].Clone(), Body: io.NopCloser(bytes.NewReader(b))}, nil
+	return &http.Response{StatusCode: c.s[key], Header: c.h[key].Clone(), Body: io.NopCloser(bytes.NewReader(b))}, nil
 }
 
 func (c *memCache) Put(_ context.Context, key string, resp *http.Response) error {
@@ -54,7 +55,7 @@ func (c *memCache) Put(_ context.Context, key string, resp *http.Response) error
 	b, err := io.ReadAll(resp.Body)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m[key], c.h[key] = b, resp.Header
+	c.m[key], c.h[key], c.s[key] = b, resp.Header, resp.StatusCode
 	return err
 }
 
@@ -98,7 +99,7 @@ func newRig(t *testing.T, edit func(*Config)) *rig {
 	if _, err := api.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("staging")}); err != nil {
 		t.Fatal(err)
 	}
-	g := &rig{hits: map[string]*atomic.Int32{"/smp/a": {}, "/addressbook/api/nostore": {}}, eng: &engine{}, objects: awssys.S3Objects{API: api}}
+	g := &rig{hits: map[string]*atomic.Int32{"/smp/a": {}, "/smp/gone": {}, "/smp/teapot": {}, "/addressbook/api/nostore": {}}, eng: &engine{}, objects: awssys.S3Objects{API: api}}
 	as4, err := awssys.NewAS4Routes(g.eng, "kommun-b", pmode.EDelivery115(),
 		&awssys.ByRefOptions{Secret: []byte("k"), Bucket: "staging", Objects: g.objects}, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -113,6 +114,13 @@ func newRig(t *testing.T, edit func(*Config)) *rig {
 		w.Header().Set("Content-Type", "text/xml")
 		_, _ = w.Write([]byte("<SignedServiceMetadata>signed bytes</SignedServiceMetadata>"))
 	})
+	for path, code := range map[string]int{"/smp/gone": http.StatusNotFound, "/smp/teapot": http.StatusTeapot} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+			g.hits[path].Add(1)
+			w.Header().Set("Cache-Control", "public, max-age=60")
+			http.Error(w, "no such participant", code)
+		})
+	}
 	mux.HandleFunc("/addressbook/api/nostore", func(w http.ResponseWriter, _ *http.Request) {
 		g.hits["/addressbook/api/nostore"].Add(1)
 		w.Header().Set("Cache-Control", "no-store")
@@ -129,7 +137,7 @@ func newRig(t *testing.T, edit func(*Config)) *rig {
 	if edit != nil {
 		edit(&cfg)
 	}
-	g.h, err = New(cfg, Deps{HTTP: http.DefaultClient, Cache: &memCache{m: map[string][]byte{}, h: map[string]http.Header{}},
+	g.h, err = New(cfg, Deps{HTTP: http.DefaultClient, Cache: &memCache{m: map[string][]byte{}, h: map[string]http.Header{}, s: map[string]int{}},
 		ClientCert: func(*http.Request) *byref.ClientCert { return nil },
 		Memory:     func() string { g.samples++; return strconv.Itoa(g.samples) }})
 	if err != nil {
@@ -166,6 +174,17 @@ func TestLookupsCachedByOriginTTL(t *testing.T) {
 	}
 	if n := g.hits["/addressbook/api/nostore"].Load(); n != 3 {
 		t.Errorf("no-store lookup reached the origin %d times, want 3", n)
+	}
+	for i := range 2 {
+		if w := g.do("GET", "/smp/gone", "", nil); w.Code != http.StatusNotFound || w.Header().Get(HeaderCache) != [2]string{"MISS", "HIT"}[i] {
+			t.Fatalf("404 call %d: %d %s", i, w.Code, w.Header().Get(HeaderCache))
+		}
+		if w := g.do("GET", "/smp/teapot", "", nil); w.Code != http.StatusTeapot || w.Header().Get(HeaderCache) != "MISS" {
+			t.Fatalf("418 call %d: %d %s", i, w.Code, w.Header().Get(HeaderCache))
+		}
+	}
+	if n := g.hits["/smp/gone"].Load(); n != 1 {
+		t.Errorf("404 with max-age reached the origin %d times, want 1", n)
 	}
 	if w := g.do("POST", "/smp/a", "", nil); w.Code != http.StatusMethodNotAllowed {
 		t.Errorf("POST lookup: %d", w.Code)

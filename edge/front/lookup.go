@@ -42,13 +42,21 @@ func (f *front) lookup(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "origin unavailable", http.StatusBadGateway)
 		return
 	}
-	if _, ok := CacheTTL(resp.Header); ok && resp.StatusCode == http.StatusOK && resp.Header.Get("Set-Cookie") == "" {
+	if _, ok := CacheTTL(resp.Header); ok && cacheableStatus(resp.StatusCode) && resp.Header.Get("Set-Cookie") == "" {
 		stored := &http.Response{StatusCode: resp.StatusCode, Header: keep(resp.Header), ContentLength: int64(len(body)),
 			Body: io.NopCloser(bytes.NewReader(body))}
 		_ = f.deps.Cache.Put(r.Context(), key, stored) // a failed put only costs a later miss
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	relay(w, resp, "MISS")
+}
+
+// cacheableStatus: a found answer, or one saying there is nothing (RFC 9110 §15.5.5,
+// §15.5.11: 404 and 410 are heuristically cacheable, but the Worker still takes the
+// lifetime only from Cache-Control; core/httpcache gives 404 `public, max-age=60`).
+// Any other status passes through every time.
+func cacheableStatus(code int) bool {
+	return code == http.StatusOK || code == http.StatusNotFound || code == http.StatusGone
 }
 
 func (f *front) fetchLookup(r *http.Request) (*http.Response, []byte, error) {
