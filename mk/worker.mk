@@ -6,6 +6,8 @@
 # `make test-worker` runs edge/worker_test.go against wrangler 4.86.0's workerd (pinned
 # in edge/package-lock.json, installed with npm ci) on 127.0.0.1; the test builds its own
 # copy of the Worker. BREVDUVA_S3_ENDPOINT=<a MinIO> makes it stage into MinIO (SigV4 checked).
+# The Worker runs with DEBUG_MEMORY=true and the test asserts its memory peaks do not grow
+# with the message size (edge/README.md, Memory; figures in BENCHMARKS.md, Edge).
 .PHONY: worker test-worker
 
 WORKER_OUT := edge/build
