@@ -151,11 +151,15 @@ func fingerprint(c *byref.ClientCert) string {
 
 // NewAS4Routes is the as4-receive function's handler: the buffered AS4 handler
 // (NewAS4Handler) on every path, and the receive-by-reference endpoint at byref.Path when
-// byRef is not nil.
+// byRef is not nil; each request ends with the audit failure metric (auditMeter).
 func NewAS4Routes(r Receiver, tenant string, p pmode.Profile, byRef *ByRefOptions, log *slog.Logger) (http.Handler, error) {
 	buffered, err := NewAS4Handler(r, tenant, p, log)
-	if err != nil || byRef == nil {
-		return buffered, err
+	if err != nil {
+		return nil, err
+	}
+	m := newAuditMeter(r, tenant, log)
+	if byRef == nil {
+		return withAuditMetric(m, buffered), nil
 	}
 	br, err := NewByRefHandler(r, tenant, p, *byRef, log)
 	if err != nil {
@@ -164,7 +168,7 @@ func NewAS4Routes(r Receiver, tenant string, p pmode.Profile, byRef *ByRefOption
 	mux := http.NewServeMux()
 	mux.Handle(byref.Path, br)
 	mux.Handle("/", buffered)
-	return mux, nil
+	return withAuditMetric(m, mux), nil
 }
 
 // ByRefFromEnv is the by-reference configuration: nil when BREVDUVA_EDGE_SECRET is unset

@@ -31,7 +31,11 @@ func NewSDKAPIHandler(env Env, sys *System, auth sdkapi.Authenticator) (http.Han
 	if err != nil {
 		return nil, fmt.Errorf("awssys: %w", err)
 	}
-	return withAudit(sys, auth, h)
+	a, err := withAudit(sys, auth, h)
+	if err != nil {
+		return nil, err
+	}
+	return withAuditMetric(newAuditMeter(sys.Engine, sys.Tenant.ID, sys.Logger), a), nil
 }
 
 // remoteSigner is the SDK API's remote signer (POST /sdk/signatures): the tenant's O2O

@@ -24,9 +24,12 @@ const MaxItemsPerSignal = 50
 // signalled tenant's due items with RunOnce until none is due (or MaxItemsPerSignal).
 // A signal that cannot be parsed, names another tenant, or whose draining fails is a
 // batch item failure: SQS returns it after its visibility timeout and, after
-// maxReceiveCount, moves it to the DLQ. Each tenant is drained once per batch.
+// maxReceiveCount, moves it to the DLQ. Each tenant is drained once per batch. A batch ends
+// with the audit failure metric when w counts them (auditMeter).
 func SQSSignals(w Worker, tenant string, log *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	m := newAuditMeter(w, tenant, log)
 	return func(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
+		defer m.report(ctx)
 		var resp events.SQSEventResponse
 		drained := map[string]error{}
 		for _, m := range e.Records {
