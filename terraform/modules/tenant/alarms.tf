@@ -1,5 +1,6 @@
 # Alarms of the tenant besides each function's error alarm (module function): signals
-# in the DLQ, and receipt failures counted from the engine's structured JSON logs.
+# in the DLQ, receipt failures counted from the engine's structured JSON logs, and audit
+# events the audit trail refused (an EMF metric the functions log).
 
 resource "aws_cloudwatch_metric_alarm" "dlq" {
   alarm_name          = "${local.name}-work-dlq"
@@ -55,4 +56,26 @@ resource "aws_cloudwatch_metric_alarm" "receipt_failures" {
   tags                = local.tags
 
   depends_on = [aws_cloudwatch_log_metric_filter.receipt_failures]
+}
+
+# internal/awssys (metrics.go) logs, at the end of every invocation of as4-send,
+# as4-receive or sdk-api in which the tenant's audit trail refused events, one CloudWatch
+# Embedded Metric Format line: metric AuditFailures (the new refusals) in namespace
+# Brevduva with dimension Tenant. CloudWatch Logs extracts it from the functions' log
+# groups; no metric filter is needed. One refused event is a gap in the audit trail.
+resource "aws_cloudwatch_metric_alarm" "audit_failures" {
+  alarm_name          = "${local.name}-audit-failures"
+  alarm_description   = "${var.tenant}: the audit trail refused events (no message was lost; the trail has a gap). See the functions' logs: \"audit events refused\" and the engine's audit warnings."
+  namespace           = "Brevduva"
+  metric_name         = "AuditFailures"
+  dimensions          = { Tenant = var.tenant }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.region.alarm_topic_arn]
+  ok_actions          = [var.region.alarm_topic_arn]
+  tags                = local.tags
 }
