@@ -28,8 +28,12 @@ const maxKvittensBytes = 1 << 20
 // original sender, spec-facts §d) and that its id is "kvittens-" + the message id (this
 // engine's receipt id, so that a delivery answers once). It then queues the AS4 send to
 // the original sender like server mode. The same kvittens again returns the queued one;
-// another one for the same message is ErrDuplicate. A tenant whose engine holds the O2O
-// key is refused (ErrInvalid): the engine sends its own.
+// another one for the same message is ErrDuplicate, also when both arrive at once: each
+// submission writes its bytes under a payload name of its own (putPayload adds a fresh
+// id), and the conditional CreateOutbound lets one record, naming the winner's payload,
+// be stored, so the kvittens sent is always the winner's bytes
+// (TestSubmitKvittensRaceSendsTheWinner). The loser's payload stays unreferenced. A
+// tenant whose engine holds the O2O key is refused (ErrInvalid): the engine sends its own.
 func (e *Engine) SubmitKvittens(ctx context.Context, tid, address, messageID string, x []byte) (*Outbound, error) {
 	t, err := e.tenant(tid)
 	if err != nil {
