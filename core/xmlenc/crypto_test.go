@@ -68,7 +68,7 @@ func TestEncryptDecryptRoundTrip(t *testing.T) {
 				t.Errorf("%s/%d: tampered: err = %v, want ErrDecrypt", alg, n, err)
 			}
 			// Except for CBC of an empty plaintext: its one block is all padding, and XML
-			// Encryption padding checks only the last byte (XML Encryption 1.1 §5.2.1), so
+			// Encryption padding checks only the last byte (XML Encryption 1.1 §5.2, padding), so
 			// a garbled block ending in 16 (1 in 256) is again the empty plaintext.
 			if err == nil && bytes.Equal(got, pt) && (isGCM(alg) || n > 0) {
 				t.Errorf("%s/%d: tampered cipher text decrypted to the plaintext", alg, n)
