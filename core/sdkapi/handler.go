@@ -124,9 +124,14 @@ func (h *handler) auth(w http.ResponseWriter, r *http.Request, op string, scopes
 	return p, true
 }
 
-// mailboxAuth is auth for the mailbox extension: the scope, and a token limited to some
-// function addresses (oauth.Principal.LimitFunctionAddresses) opens only their mailboxes.
-func (h *handler) mailboxAuth(w http.ResponseWriter, r *http.Request, op string) (oauth.Principal, bool) {
+// mailboxAuth is auth for the mailbox extension: the one method the route takes (else 405),
+// the scope, and a token limited to some function addresses
+// (oauth.Principal.LimitFunctionAddresses) opens only their mailboxes.
+func (h *handler) mailboxAuth(w http.ResponseWriter, r *http.Request, method, op string) (oauth.Principal, bool) {
+	if r.Method != method {
+		h.methodNotAllowed(w, r, method)
+		return oauth.Principal{}, false
+	}
 	p, ok := h.auth(w, r, op, oauth.ScopeMailbox)
 	if ok && !p.MayUseFunctionAddress(r.PathValue("address")) {
 		h.o.Logger.Info("sdk api mailbox not authorised", "op", op, "tenant", p.Tenant, "client", p.ClientID)
@@ -462,11 +467,7 @@ func knownStatus(s string) bool {
 
 func (h *handler) mailbox(w http.ResponseWriter, r *http.Request) {
 	const op = "listMailbox"
-	if r.Method != http.MethodGet {
-		h.methodNotAllowed(w, r, "GET")
-		return
-	}
-	p, ok := h.mailboxAuth(w, r, op)
+	p, ok := h.mailboxAuth(w, r, http.MethodGet, op)
 	if !ok {
 		return
 	}
@@ -513,11 +514,7 @@ func fromMail(m Mail) Attributes {
 
 func (h *handler) mail(w http.ResponseWriter, r *http.Request) {
 	const op = "getMailboxMessage"
-	if r.Method != http.MethodGet {
-		h.methodNotAllowed(w, r, "GET")
-		return
-	}
-	p, ok := h.mailboxAuth(w, r, op)
+	p, ok := h.mailboxAuth(w, r, http.MethodGet, op)
 	if !ok {
 		return
 	}
@@ -566,11 +563,7 @@ func wantsXML(r *http.Request) bool {
 
 func (h *handler) markRead(w http.ResponseWriter, r *http.Request) {
 	const op = "markMailboxMessageRead"
-	if r.Method != http.MethodPost {
-		h.methodNotAllowed(w, r, "POST")
-		return
-	}
-	p, ok := h.mailboxAuth(w, r, op)
+	p, ok := h.mailboxAuth(w, r, http.MethodPost, op)
 	if !ok {
 		return
 	}

@@ -24,11 +24,7 @@ type KvittensService interface {
 // the queued kvittens (an outbound message of the receipt leg).
 func (h *handler) kvittens(w http.ResponseWriter, r *http.Request) {
 	const op = "submitMailboxKvittens"
-	if r.Method != http.MethodPost {
-		h.methodNotAllowed(w, r, "POST")
-		return
-	}
-	p, ok := h.mailboxAuth(w, r, op)
+	p, ok := h.mailboxAuth(w, r, http.MethodPost, op)
 	if !ok {
 		return
 	}
