@@ -10,19 +10,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/brevduva/brevduva/core/msh/enginetest"
-	"github.com/brevduva/brevduva/core/oauth"
 	"github.com/brevduva/brevduva/core/sdkapi"
 	"github.com/brevduva/brevduva/internal/awssys"
+	"github.com/brevduva/brevduva/internal/oauthtest"
 )
 
 const issuer = "urn:brevduva:test"
@@ -37,22 +34,7 @@ func setup(t *testing.T) (func(context.Context, events.APIGatewayV2HTTPRequest) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := oauth.NewServer(oauth.ServerOptions{Key: priv, Issuer: issuer, Now: time.Now,
-		Clients: []oauth.Client{{ID: "arende", Secret: "hemligt-hemligt", Tenant: w.A.Tenant.ID}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("POST", "/oauth2/token", strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("arende", "hemligt-hemligt")
-	srv.ServeHTTP(rec, req)
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("token: %d %s", rec.Code, rec.Body)
-	}
+	tok := oauthtest.Issue(t, priv, issuer, w.A.Tenant.ID)
 	env := awssys.MapEnv(map[string]string{awssys.EnvOAuthIssuer: issuer,
 		awssys.EnvOAuthPublicKey: base64.StdEncoding.EncodeToString(pub)})
 	auth, err := awssys.Verifier(env)
@@ -63,7 +45,7 @@ func setup(t *testing.T) (func(context.Context, events.APIGatewayV2HTTPRequest) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return awssys.HTTPEvent(h), tok.AccessToken, w
+	return awssys.HTTPEvent(h), tok, w
 }
 
 func fixture(t *testing.T, name, token string) events.APIGatewayV2HTTPRequest {

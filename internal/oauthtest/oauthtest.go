@@ -23,7 +23,14 @@ func Token(t testing.TB, tenant string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := oauth.NewServer(oauth.ServerOptions{Key: priv, Issuer: "urn:brevduva:test", Now: time.Now,
+	return Issue(t, priv, "urn:brevduva:test", tenant)
+}
+
+// Issue is an access token for tenant with every scope from a core/oauth server that
+// signs with key as issuer (for tests whose verifier knows the public key).
+func Issue(t testing.TB, key ed25519.PrivateKey, issuer, tenant string) string {
+	t.Helper()
+	srv, err := oauth.NewServer(oauth.ServerOptions{Key: key, Issuer: issuer, Now: time.Now,
 		Clients: []oauth.Client{{ID: "arende", Secret: "hemligt-hemligt", Tenant: tenant}}})
 	if err != nil {
 		t.Fatal(err)
