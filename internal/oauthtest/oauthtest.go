@@ -1,6 +1,6 @@
 // Package oauthtest mints real SDK API bearer tokens for tests: core/oauth's token
-// endpoint (RFC 6749 §4.4, client credentials grant) on a fresh key, for handlers
-// that must refuse them (the admin APIs, issue 9 access control).
+// endpoint (RFC 6749 §4.4, client credentials grant), for handlers that must accept them
+// (the sdk-api function) or refuse them (the admin APIs, issue 9 access control).
 package oauthtest
 
 import (
