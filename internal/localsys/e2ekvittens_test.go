@@ -22,19 +22,29 @@ import (
 	"github.com/brevduva/brevduva/internal/extool"
 )
 
+// editConfig rewrites the config.json in dir with edit applied.
+func editConfig(t *testing.T, dir string, edit func(*Config)) {
+	t.Helper()
+	path := filepath.Join(dir, DemoConfigFile)
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(cfg)
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // e2eDemoCopy is demoCopy with tenant B in end-to-end mode (no O2O key on the server).
 func e2eDemoCopy(t *testing.T) string {
 	t.Helper()
 	dir := demoCopy(t)
-	cfg, err := LoadConfig(filepath.Join(dir, DemoConfigFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Tenants[1].EndToEnd = true
-	raw, _ := json.Marshal(cfg)
-	if err := os.WriteFile(filepath.Join(dir, DemoConfigFile), raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	editConfig(t, dir, func(c *Config) { c.Tenants[1].EndToEnd = true })
 	return dir
 }
 

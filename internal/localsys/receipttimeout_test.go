@@ -1,9 +1,6 @@
 package localsys
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,16 +10,7 @@ import (
 // for MESSAGE_EXCHANGE_ERROR instead of waiting for ever (⚠U spec-facts §k 17).
 func TestReceiptTimeout(t *testing.T) {
 	dir := e2eDemoCopy(t)
-	path := filepath.Join(dir, DemoConfigFile)
-	cfg, err := LoadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ReceiptTimeout = "2s"
-	raw, _ := json.Marshal(cfg)
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	editConfig(t, dir, func(c *Config) { c.ReceiptTimeout = "2s" })
 	d := start(t, dir).Description()
 	tokA := token(t, d, 0)
 	id := submitText(t, d, tokA, false, "Ingen svarar", "Hej.")
